@@ -43,14 +43,15 @@ class CondVar {
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  // REQUIRES: mu held. Releases it while waiting; holds it again on return.
-  void Wait() REQUIRES(mu_) {
+  // REQUIRES: mu held. Releases it while waiting; holds it again on return. (Not annotated: the
+  // analysis cannot tie mu_ to the caller's mutex expression.)
+  void Wait() {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     cv_.wait(lock);
     lock.release();
   }
   // Returns false on timeout.
-  bool WaitFor(std::chrono::microseconds timeout) REQUIRES(mu_) {
+  bool WaitFor(std::chrono::microseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_->mu_, std::adopt_lock);
     const bool signaled = cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
     lock.release();
