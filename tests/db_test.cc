@@ -1,0 +1,522 @@
+// DB behaviour through the public API: reads, writes, batches, iterators, snapshots, flush,
+// compaction, reopen, limits and bad input. Runs on the in-memory FS for speed; the POSIX file
+// system gets its own cases.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/db.h"
+#include "testutil.h"
+
+namespace strata {
+namespace {
+
+class DBTest : public testing::Test {
+ protected:
+  DBTest() {
+    options_.create_if_missing = true;
+    options_.file_system = fs_;
+    Reopen();
+  }
+
+  void Reopen() {
+    db_.reset();
+    ASSERT_OK(DB::Open(options_, path_, &db_));
+  }
+
+  void Close() { db_.reset(); }
+
+  Status Put(std::string_view k, std::string_view v) { return db_->Put(WriteOptions(), k, v); }
+  Status Delete(std::string_view k) { return db_->Delete(WriteOptions(), k); }
+
+  std::string Get(std::string_view k, const Snapshot* snapshot = nullptr) {
+    ReadOptions ro;
+    ro.snapshot = snapshot;
+    std::string value;
+    const Status s = db_->Get(ro, k, &value);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return "ERROR: " + s.ToString();
+    return value;
+  }
+
+  // "k1=v1,k2=v2" from a forward scan; errors appended.
+  std::string Contents(const Snapshot* snapshot = nullptr) {
+    ReadOptions ro;
+    ro.snapshot = snapshot;
+    std::unique_ptr<Iterator> it = db_->NewIterator(ro);
+    std::string result;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!result.empty()) result += ",";
+      result += std::string(it->key()) + "=" + std::string(it->value());
+    }
+    if (!it->status().ok()) result += " ERROR: " + it->status().ToString();
+    return result;
+  }
+
+  std::string ContentsBackward() {
+    std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+    std::string result;
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      if (!result.empty()) result += ",";
+      result += std::string(it->key()) + "=" + std::string(it->value());
+    }
+    if (!it->status().ok()) result += " ERROR: " + it->status().ToString();
+    return result;
+  }
+
+  int FilesAtLevel(int level) {
+    std::string value;
+    EXPECT_TRUE(db_->GetProperty("strata.num-files-at-level" + std::to_string(level), &value));
+    return std::stoi(value);
+  }
+
+  int TotalFiles() {
+    int total = 0;
+    for (int level = 0; level < kNumLevels; level++) total += FilesAtLevel(level);
+    return total;
+  }
+
+  std::shared_ptr<FileSystem> fs_ = NewMemFileSystem();
+  std::string path_ = "/db";
+  Options options_;
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(DBTest, EmptyDB) {
+  EXPECT_EQ("NOT_FOUND", Get("foo"));
+  EXPECT_EQ("", Contents());
+}
+
+TEST_F(DBTest, PutGetDelete) {
+  ASSERT_OK(Put("foo", "v1"));
+  EXPECT_EQ("v1", Get("foo"));
+  ASSERT_OK(Put("bar", "v2"));
+  ASSERT_OK(Put("foo", "v3"));
+  EXPECT_EQ("v3", Get("foo"));
+  EXPECT_EQ("v2", Get("bar"));
+  ASSERT_OK(Delete("foo"));
+  EXPECT_EQ("NOT_FOUND", Get("foo"));
+  ASSERT_OK(Delete("never-existed"));
+  EXPECT_EQ("bar=v2", Contents());
+}
+
+TEST_F(DBTest, EmptyKeysAndValuesAndBinaryBytes) {
+  ASSERT_OK(Put("", "empty-key"));
+  ASSERT_OK(Put("k", ""));
+  const std::string binary_key("a\0b\xff", 4);
+  const std::string binary_value("\0\0\x01\xfe", 4);
+  ASSERT_OK(Put(binary_key, binary_value));
+  EXPECT_EQ("empty-key", Get(""));
+  EXPECT_EQ("", Get("k"));
+  EXPECT_EQ(binary_value, Get(binary_key));
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ("empty-key", Get(""));
+  EXPECT_EQ("", Get("k"));
+  EXPECT_EQ(binary_value, Get(binary_key));
+}
+
+TEST_F(DBTest, GetFromMemtableImmutableAndLevels) {
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("b", "2"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("a", "3"));  // newer version in the memtable shadows the SST
+  EXPECT_EQ("3", Get("a"));
+  EXPECT_EQ("2", Get("b"));
+  ASSERT_OK(Delete("b"));  // deletion in the memtable hides the SST value
+  EXPECT_EQ("NOT_FOUND", Get("b"));
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ("NOT_FOUND", Get("b"));
+  EXPECT_EQ("a=3", Contents());
+}
+
+TEST_F(DBTest, WriteBatchIsAtomicAndOrdered) {
+  WriteBatch batch;
+  batch.Put("x", "1");
+  batch.Put("y", "2");
+  batch.Delete("x");
+  batch.Put("z", "3");
+  batch.Put("z", "4");  // the later operation on a key wins
+  EXPECT_EQ(5u, batch.Count());
+  ASSERT_OK(db_->Write(WriteOptions(), &batch));
+  EXPECT_EQ("y=2,z=4", Contents());
+  batch.Clear();
+  EXPECT_EQ(0u, batch.Count());
+  ASSERT_OK(db_->Write(WriteOptions(), &batch));  // empty batch: nothing happens
+  EXPECT_EQ("y=2,z=4", Contents());
+}
+
+TEST_F(DBTest, KeyAndValueLimits) {
+  const std::string max_key(kMaxKeySize, 'k');
+  ASSERT_OK(Put(max_key, "v"));
+  EXPECT_EQ("v", Get(max_key));
+
+  const std::string too_long_key(kMaxKeySize + 1, 'k');
+  Status s = Put(too_long_key, "v");
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("key")) << s.ToString();
+  s = Delete(too_long_key);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+
+  // One oversized entry fails the whole batch: nothing of it is applied.
+  WriteBatch batch;
+  batch.Put("fine", "v");
+  batch.Put(too_long_key, "v");
+  s = db_->Write(WriteOptions(), &batch);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ("NOT_FOUND", Get("fine"));
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ("v", Get(max_key));
+}
+
+TEST_F(DBTest, ValueLimit) {
+  // A value of exactly the limit round-trips through the WAL, the memtable and an SST; one byte
+  // more is refused.
+  std::string value(kMaxValueSize, 'v');
+  value[12345] = 'x';
+  ASSERT_OK(Put("big", value));
+  std::string got;
+  ASSERT_OK(db_->Get(ReadOptions(), "big", &got));
+  EXPECT_TRUE(got == value);
+  value.push_back('!');
+  const Status s = Put("bigger", value);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("value")) << s.ToString();
+  value.pop_back();
+  ASSERT_OK(db_->Flush());
+  got.clear();
+  ASSERT_OK(db_->Get(ReadOptions(), "big", &got));
+  EXPECT_TRUE(got == value);
+  Reopen();
+  got.clear();
+  ASSERT_OK(db_->Get(ReadOptions(), "big", &got));
+  EXPECT_TRUE(got == value);
+}
+
+TEST_F(DBTest, IteratorForwardBackwardSeek) {
+  for (const char* k : {"a", "c", "e", "g"}) ASSERT_OK(Put(k, std::string("v") + k));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("b", "vb"));
+  ASSERT_OK(Delete("e"));
+  ASSERT_OK(Put("g", "vg2"));
+  EXPECT_EQ("a=va,b=vb,c=vc,g=vg2", Contents());
+  EXPECT_EQ("g=vg2,c=vc,b=vb,a=va", ContentsBackward());
+
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  it->Seek("d");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("g", it->key());  // e is deleted
+  it->Prev();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("c", it->key());
+  it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("g", it->key());
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("a", it->key());
+  it->Prev();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("zzz");
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("g", it->key());
+  EXPECT_EQ("vg2", it->value());
+  EXPECT_OK(it->status());
+}
+
+TEST_F(DBTest, IteratorSeesStateAtCreation) {
+  ASSERT_OK(Put("a", "1"));
+  std::unique_ptr<Iterator> it = db_->NewIterator(ReadOptions());
+  ASSERT_OK(Put("a", "2"));
+  ASSERT_OK(Put("b", "3"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ("a", it->key());
+  EXPECT_EQ("1", it->value());
+  it->Next();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_OK(it->status());
+}
+
+TEST_F(DBTest, SnapshotsSurviveFlushAndCompaction) {
+  ASSERT_OK(Put("k", "v1"));
+  const Snapshot* s1 = db_->GetSnapshot();
+  ASSERT_OK(Put("k", "v2"));
+  const Snapshot* s2 = db_->GetSnapshot();
+  ASSERT_OK(Delete("k"));
+  const Snapshot* s3 = db_->GetSnapshot();
+  ASSERT_OK(Put("k", "v4"));
+  for (int round = 0; round < 3; round++) {
+    EXPECT_EQ("v1", Get("k", s1));
+    EXPECT_EQ("v2", Get("k", s2));
+    EXPECT_EQ("NOT_FOUND", Get("k", s3));
+    EXPECT_EQ("v4", Get("k"));
+    EXPECT_EQ("k=v1", Contents(s1));
+    EXPECT_EQ("", Contents(s3));
+    if (round == 0) ASSERT_OK(db_->Flush());
+    if (round == 1) ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  }
+  db_->ReleaseSnapshot(s1);
+  db_->ReleaseSnapshot(s2);
+  db_->ReleaseSnapshot(s3);
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("v4", Get("k"));
+}
+
+TEST_F(DBTest, CompactionDropsDeletedKeys) {
+  for (int i = 0; i < 100; i++) ASSERT_OK(Put(test::NumberKey(i), "value"));
+  ASSERT_OK(db_->Flush());
+  for (int i = 0; i < 100; i++) ASSERT_OK(Delete(test::NumberKey(i)));
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("", Contents());
+  EXPECT_EQ(0, TotalFiles()) << "tombstones at the bottom with no snapshot must be dropped";
+}
+
+TEST_F(DBTest, FlushCreatesTableAndCompactRangeMovesDown) {
+  EXPECT_EQ(0, TotalFiles());
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  EXPECT_EQ(1, TotalFiles());
+  ASSERT_OK(Put("a", "2"));
+  ASSERT_OK(Put("b", "2"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ(0, FilesAtLevel(0));
+  EXPECT_EQ("a=2,b=2", Contents());
+  std::string stats;
+  ASSERT_TRUE(db_->GetProperty("strata.stats", &stats));
+  EXPECT_NE(std::string::npos, stats.find("Write amplification")) << stats;
+  std::string unknown;
+  EXPECT_FALSE(db_->GetProperty("strata.no-such-property", &unknown));
+  EXPECT_FALSE(db_->GetProperty("strata.num-files-at-level99", &unknown));
+}
+
+TEST_F(DBTest, ManyWritesWithSmallBuffersTriggerCompactions) {
+  options_.write_buffer_size = 16 * 1024;
+  options_.max_bytes_for_level_base = 64 * 1024;
+  options_.target_file_size_base = 16 * 1024;
+  options_.level0_file_num_compaction_trigger = 2;
+  Reopen();
+  Random rnd(test::TestSeed());
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 20000; i++) {
+    const std::string key = test::NumberKey(rnd.Uniform(2000));
+    if (rnd.OneIn(5)) {
+      ASSERT_OK(Delete(key));
+      model.erase(key);
+    } else {
+      const std::string value = test::RandomString(&rnd, rnd.Uniform(100));
+      ASSERT_OK(Put(key, value));
+      model[key] = value;
+    }
+  }
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  int deeper = 0;
+  for (int level = 1; level < kNumLevels; level++) deeper += FilesAtLevel(level);
+  EXPECT_GT(deeper, 0);
+  std::string expected;
+  for (const auto& [k, v] : model) {
+    if (!expected.empty()) expected += ",";
+    expected += k + "=" + v;
+  }
+  EXPECT_EQ(expected, Contents());
+  Reopen();
+  EXPECT_EQ(expected, Contents());
+  ASSERT_OK(db_->VerifyChecksums());
+}
+
+TEST_F(DBTest, ReopenKeepsEverything) {
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("b", "2"));  // only in the WAL
+  ASSERT_OK(Delete("a"));
+  for (int i = 0; i < 3; i++) {
+    Reopen();
+    EXPECT_EQ("b=2", Contents());
+    ASSERT_OK(Put("c" + std::to_string(i), "x"));
+  }
+  EXPECT_EQ("b=2,c0=x,c1=x,c2=x", Contents());
+}
+
+TEST_F(DBTest, SequenceNumbersContinueAfterReopen) {
+  ASSERT_OK(Put("k", "old"));
+  Reopen();
+  ASSERT_OK(Put("k", "new"));
+  EXPECT_EQ("new", Get("k"));
+  Reopen();
+  EXPECT_EQ("new", Get("k"));
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("new", Get("k"));
+}
+
+TEST_F(DBTest, OpenMissingWithoutCreateFails) {
+  Close();
+  Options options;
+  options.file_system = fs_;
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(options, "/missing", &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("create_if_missing")) << s.ToString();
+  EXPECT_EQ(nullptr, db);
+}
+
+TEST_F(DBTest, ErrorIfExists) {
+  Close();
+  options_.error_if_exists = true;
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(options_, path_, &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("error_if_exists")) << s.ToString();
+}
+
+TEST_F(DBTest, SecondOpenIsBusy) {
+  std::unique_ptr<DB> second;
+  const Status s = DB::Open(options_, path_, &second);
+  EXPECT_TRUE(s.IsBusy() || s.IsIOError()) << s.ToString();
+  EXPECT_EQ(nullptr, second);
+  Close();
+  ASSERT_OK(DB::Open(options_, path_, &second));  // released on close
+}
+
+TEST_F(DBTest, PathIsAFile) {
+  Close();
+  std::unique_ptr<WritableFile> f;
+  ASSERT_OK(fs_->NewWritableFile("/plainfile", &f));
+  ASSERT_OK(f->Close());
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(options_, "/plainfile", &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("not a directory")) << s.ToString();
+}
+
+TEST_F(DBTest, InvalidOptionsNameTheField) {
+  Close();
+  struct Case {
+    const char* field;
+    void (*mutate)(Options*);
+  };
+  const Case cases[] = {
+      {"write_buffer_size", [](Options* o) { o->write_buffer_size = 10; }},
+      {"max_write_buffer_number", [](Options* o) { o->max_write_buffer_number = 1; }},
+      {"block_size", [](Options* o) { o->block_size = 0; }},
+      {"block_restart_interval", [](Options* o) { o->block_restart_interval = 0; }},
+      {"bloom_bits_per_key", [](Options* o) { o->bloom_bits_per_key = -1; }},
+      {"max_open_files", [](Options* o) { o->max_open_files = 0; }},
+      {"level0_slowdown_writes_trigger",
+       [](Options* o) { o->level0_slowdown_writes_trigger = 1; }},
+      {"level0_stop_writes_trigger", [](Options* o) { o->level0_stop_writes_trigger = 5; }},
+      {"max_bytes_for_level_multiplier",
+       [](Options* o) { o->max_bytes_for_level_multiplier = 0.5; }},
+      {"target_file_size_base", [](Options* o) { o->target_file_size_base = 1; }},
+  };
+  for (const Case& c : cases) {
+    Options options = options_;
+    c.mutate(&options);
+    std::unique_ptr<DB> db;
+    const Status s = DB::Open(options, path_, &db);
+    EXPECT_TRUE(s.IsInvalidArgument()) << c.field << ": " << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find(c.field)) << s.ToString();
+  }
+}
+
+class ReverseComparator final : public Comparator {
+ public:
+  int Compare(std::string_view a, std::string_view b) const override { return b.compare(a); }
+  const char* Name() const override { return "test.ReverseComparator"; }
+  void FindShortestSeparator(std::string*, std::string_view) const override {}
+  void FindShortSuccessor(std::string*) const override {}
+};
+
+TEST_F(DBTest, ComparatorMismatchIsRefused) {
+  ASSERT_OK(Put("a", "1"));
+  Close();
+  static const ReverseComparator kReverse;
+  Options options = options_;
+  options.comparator = &kReverse;
+  std::unique_ptr<DB> db;
+  const Status s = DB::Open(options, path_, &db);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("comparator")) << s.ToString();
+}
+
+TEST_F(DBTest, CustomComparatorOrdersKeys) {
+  Close();
+  static const ReverseComparator kReverse;
+  options_.comparator = &kReverse;
+  path_ = "/reverse";
+  Reopen();
+  for (const char* k : {"a", "b", "c"}) ASSERT_OK(Put(k, k));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("d", "d"));
+  EXPECT_EQ("d=d,c=c,b=b,a=a", Contents());
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  EXPECT_EQ("d=d,c=c,b=b,a=a", Contents());
+  EXPECT_EQ("b", Get("b"));
+}
+
+TEST_F(DBTest, DestroyDBRemovesEverything) {
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  EXPECT_TRUE(DestroyDB(path_, options_).IsBusy());  // still open
+  Close();
+  ASSERT_OK(DestroyDB(path_, options_));
+  EXPECT_TRUE(fs_->FileExists(path_).IsNotFound());
+  Reopen();
+  EXPECT_EQ("", Contents());
+  ASSERT_OK(DestroyDB("/never-created", options_));
+}
+
+TEST_F(DBTest, ObsoleteFilesAreDeleted) {
+  options_.write_buffer_size = 4096;
+  Reopen();
+  for (int i = 0; i < 2000; i++) ASSERT_OK(Put(test::NumberKey(i % 100), std::string(50, 'x')));
+  ASSERT_OK(db_->CompactRange(nullptr, nullptr));
+  std::vector<std::string> children;
+  ASSERT_OK(fs_->GetChildren(path_, &children));
+  int tables = 0, logs = 0;
+  for (const std::string& name : children) {
+    if (name.ends_with(".sst")) tables++;
+    if (name.ends_with(".log")) logs++;
+  }
+  EXPECT_EQ(TotalFiles(), tables);
+  EXPECT_EQ(1, logs);
+}
+
+// The same basic behaviour on the real file system.
+TEST(DBPosixTest, WriteReopenRead) {
+  test::TempDir dir;
+  Options options;
+  options.create_if_missing = true;
+  const std::string path = dir.path() + "/db";
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, path, &db));
+  WriteOptions sync;
+  sync.sync = true;
+  for (int i = 0; i < 1000; i++) {
+    ASSERT_OK(db->Put(i % 10 == 0 ? sync : WriteOptions(), test::NumberKey(i), "v" + std::to_string(i)));
+  }
+  ASSERT_OK(db->Flush());
+  ASSERT_OK(db->Delete(WriteOptions(), test::NumberKey(5)));
+  db.reset();
+  ASSERT_OK(DB::Open(options, path, &db));
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), test::NumberKey(999), &value));
+  EXPECT_EQ("v999", value);
+  EXPECT_TRUE(db->Get(ReadOptions(), test::NumberKey(5), &value).IsNotFound());
+  std::unique_ptr<DB> second;
+  const Status busy = DB::Open(options, path, &second);
+  EXPECT_TRUE(busy.IsBusy()) << busy.ToString();
+  db.reset();
+  ASSERT_OK(DestroyDB(path, options));
+}
+
+}  // namespace
+}  // namespace strata
