@@ -102,17 +102,32 @@ struct FileState {
   uint64_t synced = 0;    // bytes covered by the last successful Sync: durable
 };
 
+// Splits a file's bytes into the durable ones and the flushed-but-unsynced ones after them, per
+// its tracking. A file the wrapper never wrote (state == null) is durable as a whole.
+void SplitDurable(std::string_view data, const FileState* state, std::string* durable,
+                  std::string* unsynced) {
+  const size_t synced =
+      state == nullptr ? data.size() : std::min<uint64_t>(state->synced, data.size());
+  const size_t flushed =
+      state == nullptr ? data.size() : std::clamp<uint64_t>(state->flushed, synced, data.size());
+  durable->assign(data.substr(0, synced));
+  unsynced->assign(data.substr(synced, flushed - synced));
+}
+
 // A directory change not yet durable.
 struct DirOp {
   enum class Kind : unsigned char { kCreateFile, kCreateDir, kDelete, kRename, kRemoveDir };
   Kind kind;
   std::string path;    // what was created/deleted/removed; for a rename, the source
   std::string target;  // kRename: the new name
-  // kDelete: where the deleted file waits; kRename: where the replaced target waits. Empty if
-  // there is nothing to restore.
+  // kDelete: where the deleted file waits; empty once it is gone for good.
   std::string trash;
   // The directories whose SyncDir has not yet covered this change; durable once empty.
   std::set<std::string> unsynced_dirs;
+  // kRename over an existing file: that file's bytes, restored if the rename is undone.
+  bool replaced = false;
+  std::string replaced_durable = {};
+  std::string replaced_unsynced = {};  // flushed after its last Sync
 };
 
 // The base file behind an open WritableFile. SimulatePowerLoss closes it from another thread, so
@@ -200,7 +215,10 @@ class FaultInjectionFileSystem::Core : public std::enable_shared_from_this<Core>
   Status CloseHandlesForPowerLoss() REQUIRES(mu_);
   Status RewriteUnsyncedData(const CrashOptions& options, Random* rnd) REQUIRES(mu_);
   Status UndoUnsyncedOps(const CrashOptions& options, Random* rnd) REQUIRES(mu_);
-  Status Undo(const DirOp& op) REQUIRES(mu_);
+  Status Undo(const DirOp& op, const CrashOptions& options, Random* rnd) REQUIRES(mu_);
+  // Reads the file at path, split into its durable bytes and its flushed-but-unsynced bytes.
+  Status ReadDurableParts(const std::string& path, std::string* durable, std::string* unsynced)
+      REQUIRES(mu_);
 
   const std::shared_ptr<FileSystem> base_;
   mutable Mutex mu_;
@@ -606,19 +624,28 @@ Status Core::Rename(const std::string& src, const std::string& target) {
     return base_->RenameFile(src, target);  // nothing to track; the base says what happens
   }
   const bool target_exists = base_->IsDirectory(target, &target_is_dir).ok();
-  std::string trash;
+  DirOp op{DirOp::Kind::kRename, from, to, "", {DirName(from), DirName(to)}};
   if (target_exists && !src_is_dir && !target_is_dir) {
-    // Keep the replaced file so that undoing the rename can bring it back.
-    trash = NewTrashName(to);
-    if (Status s = base_->RenameFile(to, trash); !s.ok()) return s;
+    // Undoing the rename must bring the replaced file back, so keep a copy of its bytes. (Moving
+    // it aside first would split the rename into two, and a real crash between them would leave
+    // no file at all under the target's name.)
+    Status s = ReadDurableParts(to, &op.replaced_durable, &op.replaced_unsynced);
+    if (!s.ok()) return s;
+    op.replaced = true;
   }
-  if (Status s = base_->RenameFile(src, target); !s.ok()) {
-    if (!trash.empty()) base_->RenameFile(trash, to).PermitUncheckedError();
-    return s;
-  }
-  if (!trash.empty()) MoveTracking(to, trash);
+  if (Status s = base_->RenameFile(src, target); !s.ok()) return s;
+  files_.erase(to);
   MoveTracking(from, to);
-  RecordOp({DirOp::Kind::kRename, from, to, trash, {DirName(from), DirName(to)}});
+  RecordOp(std::move(op));
+  return Status::OK();
+}
+
+Status Core::ReadDurableParts(const std::string& path, std::string* durable,
+                              std::string* unsynced) {
+  std::string data;
+  if (Status s = ReadWholeFile(base_.get(), path, &data); !s.ok()) return s;
+  auto it = files_.find(NormalizePath(path));
+  SplitDurable(data, it == files_.end() ? nullptr : it->second.get(), durable, unsynced);
   return Status::OK();
 }
 
@@ -704,11 +731,10 @@ Status Core::RewriteUnsyncedData(const CrashOptions& options, Random* rnd) {
     Status s = ReadWholeFile(base_.get(), path, &data);
     if (s.IsNotFound()) continue;  // gone with a removed directory
     if (s.ok()) {
-      const std::string_view view = data;
-      const size_t synced = std::min<uint64_t>(state->synced, data.size());
-      const size_t flushed = std::clamp<uint64_t>(state->flushed, synced, data.size());
-      const std::string bytes = SurvivingBytes(view.substr(0, synced),
-                                               view.substr(synced, flushed - synced), options, rnd);
+      std::string durable;
+      std::string unsynced;
+      SplitDurable(data, state.get(), &durable, &unsynced);
+      const std::string bytes = SurvivingBytes(durable, unsynced, options, rnd);
       if (bytes != data) s = WriteWholeFile(base_.get(), path, bytes);
     }
     if (!s.ok() && result.ok()) result = s;
@@ -733,7 +759,7 @@ Status Core::UndoUnsyncedOps(const CrashOptions& options, Random* rnd) {
     if (!s.ok() && !s.IsNotFound() && result.ok()) result = std::move(s);
   };
   for (size_t i = ops_.size(); i-- > 0;) {
-    if (!survives[i]) note(Undo(ops_[i]));
+    if (!survives[i]) note(Undo(ops_[i], options, rnd));
   }
   for (size_t i = 0; i < ops_.size(); i++) {
     if (survives[i]) note(PurgeTrash(&ops_[i]));
@@ -746,7 +772,7 @@ Status Core::UndoUnsyncedOps(const CrashOptions& options, Random* rnd) {
 }
 
 // Best effort: a step whose source has gone (NotFound) is skipped.
-Status Core::Undo(const DirOp& op) {
+Status Core::Undo(const DirOp& op, const CrashOptions& options, Random* rnd) {
   switch (op.kind) {
     case DirOp::Kind::kCreateFile:
       return base_->RemoveFile(op.path);
@@ -757,8 +783,10 @@ Status Core::Undo(const DirOp& op) {
       return base_->RenameFile(op.trash, op.path);
     case DirOp::Kind::kRename: {
       Status s = base_->RenameFile(op.target, op.path);
-      if (!op.trash.empty()) {
-        const Status t = base_->RenameFile(op.trash, op.target);
+      if (op.replaced) {
+        const std::string bytes =
+            SurvivingBytes(op.replaced_durable, op.replaced_unsynced, options, rnd);
+        const Status t = WriteWholeFile(base_.get(), op.target, bytes);
         if (s.ok() || s.IsNotFound()) s = t;
       }
       return s;

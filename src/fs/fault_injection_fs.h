@@ -30,14 +30,18 @@
 //     first: a created file or directory is removed (a directory with all its contents); a
 //     removed directory is re-created (empty); a rename is reversed, and a target it replaced
 //     comes back with its own durable bytes; a deleted file comes back with its durable bytes.
-//     Undoing deletions and replaced targets works because the wrapper does not delete at once:
-//     RemoveFile (and a rename over an existing file) moves the old file to a hidden name
-//     "<path>.strata-fi-trash-<n>" in the same directory (GetChildren hides these), and removes
-//     it for good when a SyncDir makes the deletion durable, when its directory is removed
-//     (RemoveDir: such deletions can then no longer be undone), or when the wrapper is destroyed.
-//   - it cannot undo what it never saw: changes made directly on the base, renames of
-//     directories over existing (empty) directories (the replaced directory is not restored),
-//     or a file's data when the file was rewritten in place outside the wrapper.
+//     Deletions can be undone because the wrapper does not delete at once: RemoveFile renames
+//     the file to a hidden name "<path>.strata-fi-trash-<n>" in the same directory (GetChildren
+//     hides these) and removes it for good when a SyncDir makes the deletion durable, when its
+//     directory is removed (RemoveDir; such deletions can then no longer be undone), or when the
+//     wrapper is destroyed. A rename over an existing file first reads the replaced file into
+//     memory, so the rename stays one atomic rename on the base (cheap for CURRENT-like files,
+//     costly for large ones).
+//   - it cannot undo what it never saw: changes made directly on the base, a rename of a
+//     directory over an existing (empty) one (the replaced directory is not restored), or data
+//     rewritten in place outside the wrapper.
+//   Crash-cloning a MemFileSystem used as the base shows the wrapper's own mechanics: a deletion
+//   that survives may appear as a leftover hidden file.
 //   - afterwards every file handle and lock obtained before fails (handles) or is released
 //     (locks), open writable files are closed on the base first (so their buffers cannot land
 //     later), and the directories touched are synced on the base so the new state is durable.
