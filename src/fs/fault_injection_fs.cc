@@ -212,6 +212,9 @@ class FaultInjectionFileSystem::Core : public std::enable_shared_from_this<Core>
   void MoveTracking(const std::string& from, const std::string& to) REQUIRES(mu_);
   // Removes op's hidden file: its deletion can no longer be undone.
   Status PurgeTrash(DirOp* op) REQUIRES(mu_);
+  Status OpenWritableLocked(const std::string& path, std::unique_ptr<WritableFile>* result)
+      EXCLUDES(mu_);
+  Status LockLocked(const std::string& path, std::unique_ptr<FileLock>* lock) EXCLUDES(mu_);
   Status CloseHandlesForPowerLoss() REQUIRES(mu_);
   Status RewriteUnsyncedData(const CrashOptions& options, Random* rnd) REQUIRES(mu_);
   Status UndoUnsyncedOps(const CrashOptions& options, Random* rnd) REQUIRES(mu_);
@@ -551,6 +554,15 @@ Status Core::PurgeTrash(DirOp* op) {
 }
 
 Status Core::OpenWritable(const std::string& path, std::unique_ptr<WritableFile>* result) {
+  // *result may hold a file of this wrapper: replace it only after unlocking, since closing it
+  // calls back in.
+  std::unique_ptr<WritableFile> handle;
+  if (Status s = OpenWritableLocked(path, &handle); !s.ok()) return s;
+  *result = std::move(handle);
+  return Status::OK();
+}
+
+Status Core::OpenWritableLocked(const std::string& path, std::unique_ptr<WritableFile>* result) {
   MutexLock l(&mu_);
   const std::string norm = NormalizePath(path);
   const bool existed = base_->FileExists(path).ok();
@@ -664,6 +676,13 @@ Status Core::SyncDirectory(const std::string& dir) {
 }
 
 Status Core::Lock(const std::string& path, std::unique_ptr<FileLock>* lock) {
+  std::unique_ptr<FileLock> handle;  // as in OpenWritable: replace *lock after unlocking
+  if (Status s = LockLocked(path, &handle); !s.ok()) return s;
+  *lock = std::move(handle);
+  return Status::OK();
+}
+
+Status Core::LockLocked(const std::string& path, std::unique_ptr<FileLock>* lock) {
   MutexLock l(&mu_);
   const bool existed = base_->FileExists(path).ok();
   std::unique_ptr<FileLock> base_lock;
