@@ -390,6 +390,13 @@ TEST(PosixFileSystemTest, LockIsVisibleToOtherProcesses) {
   const std::string path = tmp.path() + "/LOCK";
   std::unique_ptr<FileLock> lock;
   ASSERT_OK(DefaultFileSystem()->LockFile(path, &lock));
+  // A failed second attempt, and another descriptor of the file opened and closed, must not
+  // release the lock (as closing a descriptor would release a classic fcntl lock).
+  std::unique_ptr<FileLock> second;
+  ASSERT_TRUE(DefaultFileSystem()->LockFile(path, &second).IsBusy());
+  std::unique_ptr<SequentialFile> reader;
+  ASSERT_OK(DefaultFileSystem()->NewSequentialFile(path, &reader));
+  reader.reset();
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {

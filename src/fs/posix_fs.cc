@@ -11,11 +11,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "strata/file_system.h"
 #include "util/mutex.h"
@@ -251,13 +252,24 @@ class PosixWritableFile final : public WritableFile {
   Status error_;  // the first write/sync/close failure; sticky
 };
 
-// fcntl locks are per process: a second F_SETLK by the same process on the same file succeeds
-// (and closing any descriptor of the file drops the lock). The table makes a second LockFile in
-// this process fail as it would in another one. It is keyed by (device, inode) so that two
-// spellings of one path are one lock, and shared with every lock so it outlives them all.
+// Classic fcntl locks belong to the process: a second F_SETLK by the same process succeeds, and
+// closing ANY descriptor of the file drops the lock. Linux's open-file-description locks have
+// neither flaw (and conflict with classic locks of other processes), so they are used where
+// available. Either way the table makes a second LockFile in this process fail as it would in
+// another one. It is keyed by (device, inode), so two spellings of one path are one lock, and it
+// parks the descriptors that failed attempts opened instead of closing them, since closing one
+// would release a classic lock. Every lock shares it, so it outlives them all.
+#if defined(F_OFD_SETLK)
+constexpr int kSetLockCommand = F_OFD_SETLK;
+#else
+constexpr int kSetLockCommand = F_SETLK;
+#endif
+
 struct LockTable {
+  using Key = std::pair<dev_t, ino_t>;
   Mutex mu;
-  std::set<std::pair<dev_t, ino_t>> held GUARDED_BY(mu);
+  // The locked files, each with the descriptors parked until it is unlocked.
+  std::map<Key, std::vector<UniqueFd>> held GUARDED_BY(mu);
 };
 
 std::shared_ptr<LockTable> GlobalLockTable() {
@@ -267,21 +279,21 @@ std::shared_ptr<LockTable> GlobalLockTable() {
 
 class PosixFileLock final : public FileLock {
  public:
-  PosixFileLock(std::shared_ptr<LockTable> table, std::pair<dev_t, ino_t> key, UniqueFd fd)
+  PosixFileLock(std::shared_ptr<LockTable> table, LockTable::Key key, UniqueFd fd)
       : table_(std::move(table)), key_(key), fd_(std::move(fd)) {}
 
   ~PosixFileLock() override {
     struct flock unlock = {};
     unlock.l_type = F_UNLCK;
     unlock.l_whence = SEEK_SET;
-    ::fcntl(fd_.get(), F_SETLK, &unlock);  // closing fd_ releases it anyway
+    ::fcntl(fd_.get(), kSetLockCommand, &unlock);  // closing fd_ would release it too
     MutexLock l(&table_->mu);
-    table_->held.erase(key_);
+    table_->held.erase(key_);  // closes the parked descriptors
   }
 
  private:
   const std::shared_ptr<LockTable> table_;
-  const std::pair<dev_t, ino_t> key_;
+  const LockTable::Key key_;
   const UniqueFd fd_;
 };
 
@@ -407,16 +419,20 @@ Status PosixFileSystem::LockFile(const std::string& path, std::unique_ptr<FileLo
   if (!fd.valid()) return PosixError(path, "open lock file", errno);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return PosixError(path, "fstat", errno);
-  const std::pair<dev_t, ino_t> key(st.st_dev, st.st_ino);
+  const LockTable::Key key(st.st_dev, st.st_ino);
   std::shared_ptr<LockTable> table = GlobalLockTable();
   {
     MutexLock l(&table->mu);
-    if (!table->held.insert(key).second) return Status::Busy("lock held", path);
+    auto [it, inserted] = table->held.try_emplace(key);
+    if (!inserted) {
+      it->second.push_back(std::move(fd));
+      return Status::Busy("lock held", path);
+    }
   }
-  struct flock request = {};
+  struct flock request = {};  // l_pid must be 0 for open-file-description locks
   request.l_type = F_WRLCK;
   request.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
-  if (::fcntl(fd.get(), F_SETLK, &request) != 0) {
+  if (::fcntl(fd.get(), kSetLockCommand, &request) != 0) {
     const int err = errno;
     {
       MutexLock l(&table->mu);
