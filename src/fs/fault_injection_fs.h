@@ -36,7 +36,8 @@
 //     directory is removed (RemoveDir; such deletions can then no longer be undone), or when the
 //     wrapper is destroyed. A rename over an existing file first reads the replaced file into
 //     memory, so the rename stays one atomic rename on the base (cheap for CURRENT-like files,
-//     costly for large ones).
+//     costly for large ones). A process killed with deletions pending leaves hidden files behind
+//     (strata ignores names it does not own).
 //   - it cannot undo what it never saw: changes made directly on the base, a rename of a
 //     directory over an existing (empty) one (the replaced directory is not restored), or data
 //     rewritten in place outside the wrapper.
