@@ -14,6 +14,7 @@
 #include "sst/block_builder.h"
 #include "sst/compression.h"
 #include "sst/format.h"
+#include "sst/properties.h"
 #include "sst/table_builder.h"
 #include "sst/table_cache.h"
 #include "sst_test_util.h"
@@ -763,16 +764,94 @@ TEST(TableFormatTest, WorkedExampleMatchesTheSpec) {
       options, {{IKey("apple", 1, kTypeValue), "red"}, {IKey("apricot", 2, kTypeValue), "orange"}});
   // docs/format-sst.md "Worked example" shows and explains these bytes; keep the two in sync.
   const std::string expected =
-      // data block @0, 50 bytes + trailer
-      "000b0463617401010000000000006d656f77"
-      "000b04646f6702020000000000776f6f66"
-      "00000000"
-      "01000000"
-      "00"
-      "HHHHHHHH";
-  (void)expected;
-  std::printf("%s\n", HexDump(contents).c_str());
-  EXPECT_EQ(contents.size(), contents.size());
+      // data block @0 (49 bytes) + trailer
+      "000d036170706c650101000000000000726564020d067269636f740102000000"
+      "0000006f72616e67650000000001000000009a1058f9"
+      // filter block @54 (69) + trailer
+      "0000000000000001000000000000200000100000000000004000000000000008"
+      "0010800000000000000000000810000004000020000080800000000000000200"
+      "070100000000dcf2dd0f"
+      // properties block @128 (163) + trailer
+      "0011017374726174612e646174612e627974657336070c0166696c7465722e62"
+      "797465734a070b01696e6465782e62797465731b070f016e756d2e646174612e"
+      "626c6f636b73010c0801656c6574696f6e73000b0701656e747269657302070d"
+      "017261772e6b65792e62797465731c0b0b0176616c75652e627974657309070d"
+      "017365716e6f2e6c617267657374020d0801736d616c6c657374010000000001"
+      "000000004fef5e89"
+      // metaindex block @296 (49) + trailer
+      "0013027374726174612e66696c7465722e626c6f6f6d3645070a0470726f7065"
+      "72746965738001a301000000000100000000834b921e"
+      // index block @350 (22) + trailer
+      "0009026201ffffffffffffff00310000000001000000003ee0f275"
+      // footer @377 (57)
+      "2cef078801a80231de0216000000000000000000000000000000000000000000"
+      "00000000000000000000000000010000005354524154415354";
+  EXPECT_EQ(expected, HexDump(contents));
+  EXPECT_EQ(434u, contents.size());
+
+  // And the reader agrees with the spec's reading of them.
+  std::shared_ptr<Table> table = OpenTable(options, contents);
+  ASSERT_NE(nullptr, table);
+  Table::GetState state;
+  std::string value;
+  ASSERT_OK(table->Get(ReadOptions(), LookupKey("apple", kMaxSequenceNumber), &state, &value));
+  EXPECT_EQ(Table::GetState::kFound, state);
+  EXPECT_EQ("red", value);
+  EXPECT_EQ(54u, table->properties().data_bytes);
+  EXPECT_EQ(74u, table->properties().filter_bytes);
+  EXPECT_EQ(27u, table->properties().index_bytes);
+}
+
+TEST(TablePropertiesTest, RoundTripUnknownNamesAndBadValues) {
+  TableProperties p;
+  p.num_entries = 5;
+  p.num_deletions = 1;
+  p.raw_key_bytes = 300;
+  p.raw_value_bytes = uint64_t{1} << 40;
+  p.data_bytes = 7;
+  p.index_bytes = 8;
+  p.filter_bytes = 9;
+  p.num_data_blocks = 10;
+  p.smallest_seqno = 11;
+  p.largest_seqno = kMaxSequenceNumber;
+  Block block(test::ExactContents(EncodeProperties(p)));
+  TableProperties q;
+  ASSERT_OK(DecodeProperties(block, "f.sst", &q));
+  EXPECT_EQ(5u, q.num_entries);
+  EXPECT_EQ(1u, q.num_deletions);
+  EXPECT_EQ(300u, q.raw_key_bytes);
+  EXPECT_EQ(uint64_t{1} << 40, q.raw_value_bytes);
+  EXPECT_EQ(7u, q.data_bytes);
+  EXPECT_EQ(8u, q.index_bytes);
+  EXPECT_EQ(9u, q.filter_bytes);
+  EXPECT_EQ(10u, q.num_data_blocks);
+  EXPECT_EQ(11u, q.smallest_seqno);
+  EXPECT_EQ(kMaxSequenceNumber, q.largest_seqno);
+
+  auto decode = [](std::string_view name, std::string_view value, TableProperties* out) {
+    BlockBuilder b(16);
+    b.Add("strata.aaa.unknown", "anything");  // a later version's property: skipped
+    b.Add(name, value);
+    b.Add("zzz", "");
+    Block blk(test::ExactContents(b.Finish()));
+    return DecodeProperties(blk, "f.sst", out);
+  };
+  TableProperties r;
+  ASSERT_OK(decode("strata.num.entries", "\x07", &r));
+  EXPECT_EQ(7u, r.num_entries);
+  EXPECT_EQ(0u, r.num_deletions);  // absent: 0
+  const Status truncated = decode("strata.num.entries", "\x80", &r);
+  EXPECT_EQ("Corruption: f.sst: bad value of table property strata.num.entries",
+            truncated.ToString());
+  EXPECT_TRUE(decode("strata.num.entries", std::string_view("\x07\x00", 2), &r).IsCorruption());
+  EXPECT_TRUE(decode("strata.seqno.largest", "", &r).IsCorruption());
+}
+
+TEST(TableTest, OpenRequiresAComparator) {
+  std::shared_ptr<Table> table;
+  EXPECT_TRUE(
+      Table::Open(TableOptions(), std::make_unique<test::StringSource>("x"), 1, "t.sst", &table)
+          .IsInvalidArgument());
 }
 
 // ---- TableCache -------------------------------------------------------------------------------
