@@ -427,14 +427,15 @@ TEST(BlockMalformedTest, HandCraftedDamage) {
   }
 }
 
-TEST(BlockMalformedTest, KeysShorterThanTheMinimumAreCorrupt) {
+TEST(BlockMalformedTest, InternalKeysShorterThanATagAreCorrupt) {
+  const InternalKeyComparator icmp(BytewiseComparator());
   BlockBuilder builder(2);
-  builder.Add("12345678", "a");
-  builder.Add("12345679", "b");
+  builder.Add(test::IKey("a", 1, kTypeValue), "a");
+  builder.Add(test::IKey("b", 1, kTypeValue), "b");
   builder.Add("1234", "c");   // too short for an internal key; placed at a restart point
   builder.Add("12345", "d");  // shares a prefix, still too short
   Block block(ExactContents(builder.Finish()));
-  BlockIter it(BytewiseComparator(), &block, 8);
+  BlockIter it(&icmp, &block);
   it.SeekToFirst();
   ASSERT_TRUE(it.Valid());
   it.Next();
@@ -443,11 +444,11 @@ TEST(BlockMalformedTest, KeysShorterThanTheMinimumAreCorrupt) {
   EXPECT_FALSE(it.Valid());
   EXPECT_TRUE(it.status().IsCorruption());
   // Seek's binary search decodes restart keys: it must check them too.
-  BlockIter seeker(BytewiseComparator(), &block, 8);
-  seeker.Seek("2");
+  BlockIter seeker(&icmp, &block);
+  seeker.Seek(test::IKey("z", 1, kTypeValue));
   EXPECT_FALSE(seeker.Valid());
   EXPECT_TRUE(seeker.status().IsCorruption());
-  // Without a minimum the same block is fine.
+  // As opaque keys the same block is fine.
   BlockIter plain(BytewiseComparator(), &block);
   int n = 0;
   for (plain.SeekToFirst(); plain.Valid(); plain.Next()) n++;

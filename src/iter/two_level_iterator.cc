@@ -12,7 +12,7 @@ class TwoLevelIterator final : public InternalIterator {
   TwoLevelIterator(std::unique_ptr<InternalIterator> index_iter, BlockFunction block_function)
       : index_iter_(std::move(index_iter)), block_function_(std::move(block_function)) {}
 
-  bool Valid() const override { return data_iter_ != nullptr && data_iter_->Valid(); }
+  bool Valid() const override { return valid_; }
   std::string_view key() const override {
     assert(Valid());
     return data_iter_->key();
@@ -29,6 +29,7 @@ class TwoLevelIterator final : public InternalIterator {
     OpenDataBlock();
     if (data_iter_ != nullptr) data_iter_->Seek(target);
     SkipEmptyDataBlocksForward();
+    UpdateValid();
   }
 
   void SeekToFirst() override {
@@ -37,6 +38,7 @@ class TwoLevelIterator final : public InternalIterator {
     OpenDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToFirst();
     SkipEmptyDataBlocksForward();
+    UpdateValid();
   }
 
   void SeekToLast() override {
@@ -45,25 +47,34 @@ class TwoLevelIterator final : public InternalIterator {
     OpenDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToLast();
     SkipEmptyDataBlocksBackward();
+    UpdateValid();
   }
 
   void Next() override {
     assert(Valid());
     data_iter_->Next();
+    if (data_iter_->Valid()) return;  // the common case: still inside the block
     SkipEmptyDataBlocksForward();
+    UpdateValid();
   }
 
   void Prev() override {
     assert(Valid());
     data_iter_->Prev();
+    if (data_iter_->Valid()) return;
     SkipEmptyDataBlocksBackward();
+    UpdateValid();
   }
 
  private:
+  // Valid() is asked after every move; caching it saves a virtual call each time.
+  void UpdateValid() { valid_ = data_iter_ != nullptr && data_iter_->Valid(); }
+
   // Records the first error and drops the position: nothing after an error is returned.
   void Fail(Status s) {
     if (status_.ok()) status_ = std::move(s);
     data_iter_.reset();
+    valid_ = false;
   }
 
   // Points data_iter_ at the block of the current index entry (null if the index is exhausted
@@ -122,6 +133,7 @@ class TwoLevelIterator final : public InternalIterator {
   std::unique_ptr<InternalIterator> data_iter_;
   std::string data_block_handle_;  // index value that data_iter_ was opened from
   Status status_;
+  bool valid_ = false;
 };
 
 }  // namespace

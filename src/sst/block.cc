@@ -44,6 +44,9 @@ inline bool DecodeEntry(const char* data, uint32_t offset, uint32_t limit, Entry
   return true;
 }
 
+// The length of the shortest internal key: an empty user key and the 8-byte tag.
+constexpr uint32_t kInternalKeyMinLength = 8;
+
 }  // namespace
 
 // ---- Block ---------------------------------------------------------------------------------
@@ -97,14 +100,22 @@ Status Block::EntryCorruption(uint32_t entry_offset) const {
   return file_name_ ? Status::Corruption(*file_name_, msg) : Status::Corruption(msg);
 }
 
-std::unique_ptr<InternalIterator> Block::NewIterator(const Comparator* cmp,
-                                                     uint32_t min_key_length) const {
-  return std::make_unique<BlockIter>(cmp, this, min_key_length);
+std::unique_ptr<InternalIterator> Block::NewIterator(const Comparator* cmp) const {
+  return std::make_unique<BlockIter>(cmp, this);
+}
+
+std::unique_ptr<InternalIterator> Block::NewIterator(const InternalKeyComparator* icmp) const {
+  return std::make_unique<BlockIter>(icmp, this);
 }
 
 std::unique_ptr<InternalIterator> NewBlockIterator(std::shared_ptr<const Block> block,
-                                                   const Comparator* cmp, uint32_t min_key_length) {
-  return std::make_unique<BlockIter>(cmp, std::move(block), min_key_length);
+                                                   const Comparator* cmp) {
+  return std::make_unique<BlockIter>(cmp, std::move(block));
+}
+
+std::unique_ptr<InternalIterator> NewBlockIterator(std::shared_ptr<const Block> block,
+                                                   const InternalKeyComparator* icmp) {
+  return std::make_unique<BlockIter>(icmp, std::move(block));
 }
 
 // ---- BlockIter::KeyBuffer -------------------------------------------------------------------
@@ -117,8 +128,8 @@ void BlockIter::KeyBuffer::Grow(size_t needed, size_t keep) {
   capacity_ = capacity;
 }
 
-std::string_view BlockIter::KeyBuffer::Compose(std::string_view prev, size_t shared,
-                                               std::string_view delta) {
+std::string_view BlockIter::KeyBuffer::ComposeSlow(std::string_view prev, size_t shared,
+                                                   std::string_view delta) {
   const size_t n = shared + delta.size();
   if (prev.data() == data()) {
     if (n > capacity_) Grow(n, shared);
@@ -132,15 +143,29 @@ std::string_view BlockIter::KeyBuffer::Compose(std::string_view prev, size_t sha
 
 // ---- BlockIter ------------------------------------------------------------------------------
 
-BlockIter::BlockIter(const Comparator* cmp, std::shared_ptr<const Block> block,
-                     uint32_t min_key_length) {
-  Init(cmp, block.get(), min_key_length);
+BlockIter::BlockIter(const Comparator* cmp, std::shared_ptr<const Block> block) {
+  Init(cmp, block.get());
   pin_ = std::move(block);
 }
 
-void BlockIter::Init(const Comparator* cmp, const Block* block, uint32_t min_key_length) {
+BlockIter::BlockIter(const InternalKeyComparator* icmp, std::shared_ptr<const Block> block) {
+  Init(icmp, block.get());
+  pin_ = std::move(block);
+}
+
+void BlockIter::Init(const Comparator* cmp, const Block* block) {
+  InitCommon(cmp, block, 0, false);
+}
+
+void BlockIter::Init(const InternalKeyComparator* icmp, const Block* block) {
+  InitCommon(icmp, block, kInternalKeyMinLength, icmp->user_comparator() == BytewiseComparator());
+}
+
+void BlockIter::InitCommon(const Comparator* cmp, const Block* block, uint32_t min_key_length,
+                           bool bytewise_internal) {
   cmp_ = cmp;
   min_key_length_ = min_key_length;
+  bytewise_internal_ = bytewise_internal;
   block_ = block;
   data_ = block->contents_.data.data();
   status_ = block->status_;
@@ -148,6 +173,21 @@ void BlockIter::Init(const Comparator* cmp, const Block* block, uint32_t min_key
   num_restarts_ = status_.ok() ? block->num_restarts_ : 0;
   pin_.reset();
   MarkInvalid();
+}
+
+// InternalKeyComparator over BytewiseComparator, inlined: user keys by memcmp, then the tags
+// descending. Keys reaching it are at least 8 bytes long (checked when decoded; targets are
+// internal keys by contract).
+inline int BlockIter::Compare(std::string_view a, std::string_view b) const {
+  if (!bytewise_internal_) return cmp_->Compare(a, b);
+  const size_t ua = a.size() - 8;
+  const size_t ub = b.size() - 8;
+  const int r = std::memcmp(a.data(), b.data(), std::min(ua, ub));
+  if (r != 0) return r;
+  if (ua != ub) return ua < ub ? -1 : 1;
+  const uint64_t ta = DecodeFixed64(a.data() + ua);
+  const uint64_t tb = DecodeFixed64(b.data() + ub);
+  return ta > tb ? -1 : (ta < tb ? 1 : 0);
 }
 
 void BlockIter::MarkInvalid() {
@@ -188,10 +228,13 @@ bool BlockIter::ParseNextEntry() {
   key_ = (h.shared == 0) ? delta : key_buf_.Compose(key_, h.shared, delta);
   value_ = std::string_view(data_ + h.key_offset + h.non_shared, h.value_length);
   next_ = h.key_offset + h.non_shared + h.value_length;
+  return true;
+}
+
+void BlockIter::SyncRestartIndex() {
   while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
     restart_index_++;
   }
-  return true;
 }
 
 bool BlockIter::RestartKey(uint32_t index, std::string_view* key) {
@@ -225,12 +268,15 @@ void BlockIter::Seek(std::string_view target) {
   // it. The current position, when valid, narrows the range for free.
   uint32_t left = 0;
   uint32_t right = num_restarts_ - 1;
+  bool left_below_target = false;  // known: key at restart `left` < target
   if (Valid()) {
-    const int c = cmp_->Compare(key_, target);
+    const int c = Compare(key_, target);
     if (c == 0) return;
     if (c < 0) {
-      left = restart_index_;
+      left = restart_index_;  // a lower bound even before SyncRestartIndex
+      left_below_target = true;
     } else {
+      SyncRestartIndex();
       right = restart_index_;
     }
   }
@@ -238,15 +284,18 @@ void BlockIter::Seek(std::string_view target) {
     const uint32_t mid = left + (right - left + 1) / 2;
     std::string_view mid_key;
     if (!RestartKey(mid, &mid_key)) return;
-    if (cmp_->Compare(mid_key, target) < 0) {
+    if (Compare(mid_key, target) < 0) {
       left = mid;
+      left_below_target = true;
     } else {
       right = mid - 1;
     }
   }
   SeekToRestartPoint(left);
+  if (!ParseNextEntry()) return;
+  if (!left_below_target && Compare(key_, target) >= 0) return;
   while (ParseNextEntry()) {
-    if (cmp_->Compare(key_, target) >= 0) return;
+    if (Compare(key_, target) >= 0) return;
   }
 }
 
@@ -260,6 +309,7 @@ void BlockIter::Prev() {
   // Back up to the restart point before the current entry, then walk forward to the entry that
   // ends where the current one starts.
   const uint32_t original = current_;
+  SyncRestartIndex();
   while (RestartPoint(restart_index_) >= original) {
     if (restart_index_ == 0) return MarkInvalid();
     restart_index_--;

@@ -26,7 +26,7 @@ struct Table::Rep {
   uint64_t data_end = 0;  // offset just past the last data block
   TableProperties props;
 
-  const Comparator* cmp() const { return options.comparator; }
+  const InternalKeyComparator* cmp() const { return options.comparator; }
 
   Status Corruption(std::string_view msg) const { return Status::Corruption(*file_name, msg); }
 
@@ -113,7 +113,7 @@ Status Table::Rep::ReadFilterAndProperties() {
 }
 
 Status Table::Rep::FindDataEnd() {
-  BlockIter it(cmp(), index_block.get(), kInternalKeyMinLength);
+  BlockIter it(cmp(), index_block.get());
   it.SeekToLast();
   if (!it.Valid()) return it.status();
   BlockHandle last;
@@ -176,17 +176,17 @@ Status Table::Rep::GetDataBlock(const ReadOptions& ro, const BlockHandle& handle
 
 std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options) const {
   auto self = shared_from_this();
-  auto index_iter = NewBlockIterator(rep_->index_block, rep_->cmp(), kInternalKeyMinLength);
-  return NewTwoLevelIterator(
-      std::move(index_iter), [self = std::move(self), options](std::string_view index_value) {
-        const Rep& rep = *self->rep_;
-        BlockHandle handle;
-        Status s = rep.DecodeHandle(index_value, &handle);
-        std::shared_ptr<const Block> block;
-        if (s.ok()) s = rep.GetDataBlock(options, handle, &block);
-        if (!s.ok()) return NewEmptyIterator(std::move(s));
-        return NewBlockIterator(std::move(block), rep.cmp(), kInternalKeyMinLength);
-      });
+  auto index_iter = NewBlockIterator(rep_->index_block, rep_->cmp());
+  return NewTwoLevelIterator(std::move(index_iter),
+                             [self = std::move(self), options](std::string_view index_value) {
+                               const Rep& rep = *self->rep_;
+                               BlockHandle handle;
+                               Status s = rep.DecodeHandle(index_value, &handle);
+                               std::shared_ptr<const Block> block;
+                               if (s.ok()) s = rep.GetDataBlock(options, handle, &block);
+                               if (!s.ok()) return NewEmptyIterator(std::move(s));
+                               return NewBlockIterator(std::move(block), rep.cmp());
+                             });
 }
 
 Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* state,
@@ -196,7 +196,7 @@ Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* st
   if (rep.filter != nullptr && !rep.filter->KeyMayMatch(key.user_key())) return Status::OK();
 
   const std::string_view target = key.internal_key();
-  BlockIter index_iter(rep.cmp(), rep.index_block.get(), kInternalKeyMinLength);
+  BlockIter index_iter(rep.cmp(), rep.index_block.get());
   index_iter.Seek(target);
   if (!index_iter.Valid()) return index_iter.status();
   BlockHandle handle;
@@ -207,7 +207,7 @@ Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* st
 
   // The first entry >= target is in this block, or else its user key is greater than the
   // target's (the index separator lies between the two), so running off the block means absent.
-  BlockIter it(rep.cmp(), block.get(), kInternalKeyMinLength);
+  BlockIter it(rep.cmp(), block.get());
   it.Seek(target);
   if (!it.Valid()) return it.status();
   ParsedInternalKey parsed;
@@ -228,7 +228,7 @@ Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* st
 }
 
 uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
-  BlockIter it(rep_->cmp(), rep_->index_block.get(), kInternalKeyMinLength);
+  BlockIter it(rep_->cmp(), rep_->index_block.get());
   it.Seek(internal_key);
   BlockHandle handle;
   if (it.Valid() && rep_->DecodeHandle(it.value(), &handle).ok()) return handle.offset();
@@ -260,7 +260,7 @@ Status Table::VerifyChecksums() const {
   if (s.ok() && rep.has_properties) s = rep.ReadVerifiedBlock(rep.properties_handle, &block);
   if (!s.ok()) return s;
 
-  BlockIter index_iter(rep.cmp(), rep.index_block.get(), kInternalKeyMinLength);
+  BlockIter index_iter(rep.cmp(), rep.index_block.get());
   for (index_iter.SeekToFirst(); index_iter.Valid(); index_iter.Next()) {
     BlockHandle handle;
     s = rep.DecodeHandle(index_iter.value(), &handle);
@@ -268,7 +268,7 @@ Status Table::VerifyChecksums() const {
     if (!s.ok()) return s;
     // Walk the entries too: a block can carry a valid checksum over malformed entries only if
     // the writer was broken, and that is worth knowing.
-    BlockIter it(rep.cmp(), block.get(), kInternalKeyMinLength);
+    BlockIter it(rep.cmp(), block.get());
     for (it.SeekToFirst(); it.Valid(); it.Next()) {
     }
     if (!it.status().ok()) return it.status();
