@@ -94,7 +94,9 @@ Status ReadBlock(const BlockSource& source, const BlockHandle& handle, bool veri
     return Status::Corruption(source.file_name, "truncated block read " + Where(offset, size));
   }
   const auto type = static_cast<uint8_t>(got[size]);
-  if (verify_checksum) {
+  // Compressed blocks are verified even when the caller opts out: the checksum costs a fraction
+  // of decompressing, and it keeps damaged input (and its size claims) away from the codecs.
+  if (verify_checksum || type != static_cast<uint8_t>(CompressionType::kNone)) {
     const uint32_t stored = DecodeFixed32(got.data() + size + 1);
     if (stored != BlockChecksum(got.substr(0, size + 1), offset)) {
       return Status::Corruption(source.file_name, "block checksum mismatch " + Where(offset, size));

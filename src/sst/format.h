@@ -103,7 +103,8 @@ struct BlockSource {
   uint64_t blocks_end = 0;
 };
 
-// Reads the block at handle, verifies its checksum if verify_checksum, and uncompresses it.
+// Reads the block at handle, verifies its checksum if verify_checksum or if the block is
+// compressed, and uncompresses it.
 // The handle is bounds-checked against source.blocks_end before anything is allocated. Errors
 // name the file and the block's offset, e.g.
 //   "Corruption: 000042.sst: block checksum mismatch at offset 8192 (size 4071)".
