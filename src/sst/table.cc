@@ -54,6 +54,9 @@ struct Table::Rep {
   Status FindDataEnd();
   Status GetDataBlock(const ReadOptions& ro, const BlockHandle& handle,
                       std::shared_ptr<const Block>* block) const;
+  // An iterator over the data block named by an index entry's value (or carrying the error).
+  std::unique_ptr<InternalIterator> NewDataBlockIterator(const ReadOptions& ro,
+                                                         std::string_view index_value) const;
 };
 
 Status Table::Rep::ReadFooter(uint64_t file_size) {
@@ -174,18 +177,21 @@ Status Table::Rep::GetDataBlock(const ReadOptions& ro, const BlockHandle& handle
   return Status::OK();
 }
 
+std::unique_ptr<InternalIterator> Table::Rep::NewDataBlockIterator(
+    const ReadOptions& ro, std::string_view index_value) const {
+  BlockHandle handle;
+  Status s = DecodeHandle(index_value, &handle);
+  std::shared_ptr<const Block> block;
+  if (s.ok()) s = GetDataBlock(ro, handle, &block);
+  if (!s.ok()) return NewEmptyIterator(std::move(s));
+  return NewBlockIterator(std::move(block), cmp());
+}
+
 std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options) const {
-  auto self = shared_from_this();
-  auto index_iter = NewBlockIterator(rep_->index_block, rep_->cmp());
-  return NewTwoLevelIterator(std::move(index_iter),
-                             [self = std::move(self), options](std::string_view index_value) {
-                               const Rep& rep = *self->rep_;
-                               BlockHandle handle;
-                               Status s = rep.DecodeHandle(index_value, &handle);
-                               std::shared_ptr<const Block> block;
-                               if (s.ok()) s = rep.GetDataBlock(options, handle, &block);
-                               if (!s.ok()) return NewEmptyIterator(std::move(s));
-                               return NewBlockIterator(std::move(block), rep.cmp());
+  // The block function holds the table: iterators may outlive every other handle on it.
+  return NewTwoLevelIterator(NewBlockIterator(rep_->index_block, rep_->cmp()),
+                             [self = shared_from_this(), options](std::string_view index_value) {
+                               return self->rep_->NewDataBlockIterator(options, index_value);
                              });
 }
 
