@@ -187,7 +187,7 @@ std::string DBImpl::StatsString() {
                 total_bytes / 1048576.0, "", total_read / 1048576.0, total_written / 1048576.0);
   out.append(line);
   std::snprintf(line, sizeof(line),
-                "User writes: %" PRIu64 " ops in %" PRIu64 " groups, %.2f MB; WAL: %.2f MB, "
+                "User writes: %" PRIu64 " updates in %" PRIu64 " WAL records, %.2f MB; WAL: %.2f MB, "
                 "%" PRIu64 " syncs\n",
                 stat_writes_.load(), stat_write_groups_.load(), user / 1048576.0, wal / 1048576.0,
                 stat_wal_syncs_.load());

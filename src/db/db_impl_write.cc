@@ -120,6 +120,7 @@ Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
     stat_user_bytes_.fetch_add(record.size() - WriteBatchInternal::kHeaderSize,
                                std::memory_order_relaxed);
     stat_write_groups_.fetch_add(1, std::memory_order_relaxed);
+    stat_writes_.fetch_add(WriteBatchInternal::Count(group.batch), std::memory_order_relaxed);
     mutex_.Lock();
     if (s.ok()) {
       versions_->SetLastSequence(last_sequence);
@@ -140,7 +141,6 @@ Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
     }
     if (ready == group.last) break;
   }
-  stat_writes_.fetch_add(1, std::memory_order_relaxed);
   if (!writers_.empty()) writers_.front()->cv.Signal();
   return s;
 }
