@@ -177,9 +177,9 @@ struct ThreadContext {
                 bool is_writer)
       : id(id),
         is_writer(is_writer),
-        rng(StreamSeed(config.seed, benchmark_index, id)),
+        rng(StreamSeed(config.seed, name, benchmark_index, id)),
         values(config.compression_ratio, config.value_size,
-               StreamSeed(config.seed, benchmark_index, id) ^ 0x5851F42D4C957F2Dull),
+               StreamSeed(config.seed, name, benchmark_index, id) ^ 0x5851F42D4C957F2Dull),
         key(config.key_size),
         stats(config.histogram, config.stats_interval, name, id) {}
 

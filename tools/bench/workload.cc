@@ -40,8 +40,11 @@ uint64_t Rng::Next64() {
   return result;
 }
 
-uint64_t StreamSeed(uint64_t seed, int benchmark_index, int thread_id) {
-  uint64_t state = seed;
+uint64_t StreamSeed(uint64_t seed, std::string_view benchmark, int benchmark_index, int thread_id) {
+  uint64_t name_hash = 0xCBF29CE484222325ull;  // FNV-1a
+  for (const char c : benchmark)
+    name_hash = (name_hash ^ static_cast<uint8_t>(c)) * 0x100000001B3ull;
+  uint64_t state = seed ^ name_hash;
   uint64_t mixed = SplitMix64(&state);
   mixed ^= static_cast<uint64_t>(benchmark_index) * 0xD1B54A32D192ED03ull;
   mixed ^= static_cast<uint64_t>(thread_id) * 0x8CB92BA72F3D8DD7ull;

@@ -34,8 +34,10 @@ class Rng {
   uint64_t s_[4];
 };
 
-// A seed for one random stream: different for every (seed, benchmark position, thread) triple.
-uint64_t StreamSeed(uint64_t seed, int benchmark_index, int thread_id);
+// A seed for one random stream, different for every (seed, benchmark name, position in the
+// benchmark list, thread). The name matters for runs split over several invocations: overwrite
+// must not replay the exact keys fillrandom wrote, nor readrandom read them in write order.
+uint64_t StreamSeed(uint64_t seed, std::string_view benchmark, int benchmark_index, int thread_id);
 
 // Number of decimal digits of n (1 for 0).
 int DecimalDigits(uint64_t n);
