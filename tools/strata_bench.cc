@@ -60,7 +60,11 @@ std::vector<std::string> SplitCommas(const std::string& s) {
 std::string ValidateFlags(const std::vector<std::string>& benchmarks) {
   using strata::bench::DecimalDigits;
   for (const std::string& name : benchmarks) {
-    if (!strata::bench::IsKnownBenchmark(name)) return "unknown benchmark '" + name + "'";
+    if (!strata::bench::IsKnownBenchmark(name)) {
+      std::string known;
+      for (const std::string& k : strata::bench::KnownBenchmarks()) known += " " + k;
+      return "unknown benchmark '" + name + "'; known:" + known;
+    }
   }
   if (FLAGS_num <= 0) return "--num must be positive";
   if (FLAGS_reads < -1 || FLAGS_reads == 0) return "--reads must be positive or -1";

@@ -300,7 +300,6 @@ struct Runner::Impl {
   CostSnapshot TakeCostSnapshot() const;
   void ReportCost(Cost cost, const CostSnapshot& before, int64_t logical_bytes) const;
   void ReportWriter(const char* name, const Totals& writer) const;
-
   void ReportEngineCounters(const CostSnapshot& before, const CostSnapshot& after) const;
 
   enum class KeyOrder { kSequential, kRandom };
