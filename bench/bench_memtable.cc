@@ -98,7 +98,8 @@ void GetBenchmark(benchmark::State& state, bool hit) {
     if (mem.Get(lookup, &result, &s) && s.ok()) found++;
   }
   benchmark::DoNotOptimize(found);
-  if (hit && found != static_cast<uint64_t>(state.iterations())) state.SkipWithError("a stored key was not found");
+  if (hit && found != static_cast<uint64_t>(state.iterations()))
+    state.SkipWithError("a stored key was not found");
   if (!hit && found != 0) state.SkipWithError("an absent key was found");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }

@@ -96,15 +96,20 @@ describe_machine() {
 parse_log() {
   local engine=$1 repeat=$2 group=$3 log=$4
   awk -v e="$engine" -v r="$repeat" -v g="$group" '
+    # The field after the "label :" of a cost line.
+    function after_colon(   i) {
+      for (i = 1; i < NF; i++) if ($i ~ /:$/) return $(i + 1)
+      return ""
+    }
     /^[a-z]+ *: +[0-9.]+ micros\/op [0-9]+ ops\/sec;/ {
       name = $1
       seen[name]++
       if (seen[name] > 1) name = name "#" seen[name]
       for (i = 1; i <= NF; i++) if ($i == "ops/sec;") print e, r, g "/" name, "ops", $(i - 1)
     }
-    /^  write amp \(process I\/O\):/ { print e, r, g "/" name, "wamp", $5 }
-    /^  space \(DB directory\)/ { print e, r, g "/" name, "size_mb", $5 }
-    /^  write amp \(strata\.stats\)/ { print e, r, g "/" name, "engine_wamp", $5 }
+    /^  write amp \(process I\/O\) *:/ { print e, r, g "/" name, "wamp", after_colon() }
+    /^  space \(DB directory\) *:/ { print e, r, g "/" name, "size_mb", after_colon() }
+    /^  write amp \(strata\.stats\) *:/ { print e, r, g "/" name, "engine_wamp", after_colon() }
     /^Writer percentiles:/ {
       for (i = 1; i <= NF; i++) if ($i == "P99:") print e, r, g "/" name, "writer_p99", $(i + 1)
     }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -254,6 +255,21 @@ std::string FirstLineStartingWith(const std::string& text, std::string_view pref
     pos = end + 1;
   }
   return {};
+}
+
+// printf into a std::string, for the labelled cost lines.
+__attribute__((format(printf, 1, 2))) std::string Format(const char* format, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buf, sizeof(buf), format, args);
+  va_end(args);
+  return buf;
+}
+
+// "  <label padded to one column>: <text>": the write-cost lines after a benchmark.
+void PrintCostLine(const std::string& label, const std::string& text) {
+  std::printf("  %-26s: %s\n", label.c_str(), text.c_str());
 }
 
 std::string ReadCpuDescription() {
@@ -688,22 +704,23 @@ void Runner::Impl::ReportCost(Cost cost, const CostSnapshot& before, int64_t log
     const auto cancelled =
         static_cast<double>(after.io.cancelled_write_bytes - before.io.cancelled_write_bytes);
     if (cost == Cost::kWrites && logical_bytes > 0) {
-      std::printf("  write amp (process I/O): %.2f = %.1f MB written [%s] / %.1f MB logical\n",
-                  written / static_cast<double>(logical_bytes), MiB(written), source,
-                  MiB(static_cast<double>(logical_bytes)));
+      const auto logical = static_cast<double>(logical_bytes);
+      PrintCostLine("write amp (process I/O)",
+                    Format("%.2f = %.1f MB written [%s] / %.1f MB logical", written / logical,
+                           MiB(written), source, MiB(logical)));
     } else {
-      std::printf("  written (process I/O)  : %.1f MB [%s]\n", MiB(written), source);
+      PrintCostLine("written (process I/O)", Format("%.1f MB [%s]", MiB(written), source));
     }
     if (cancelled > 0) {
-      std::printf("  cancelled writes       : %.1f MB (files deleted before writeback)\n",
-                  MiB(cancelled));
+      PrintCostLine("cancelled writes",
+                    Format("%.1f MB (files deleted before writeback)", MiB(cancelled)));
     }
   } else {
-    std::printf("  write amp (process I/O): n/a (/proc/self/io unreadable)\n");
+    PrintCostLine("write amp (process I/O)", "n/a (/proc/self/io unreadable)");
   }
   const DirectoryUsage usage = MeasureDirectory(config.db_path);
-  std::printf("  space (DB directory)   : %.1f MB in %" PRIu64 " files\n",
-              MiB(static_cast<double>(usage.bytes)), usage.files);
+  PrintCostLine("space (DB directory)", Format("%.1f MB in %" PRIu64 " files",
+                                               MiB(static_cast<double>(usage.bytes)), usage.files));
   ReportEngineCounters(before, after);
 }
 
@@ -715,13 +732,14 @@ void Runner::Impl::ReportEngineCounters(const CostSnapshot& before,
   const double wal = after.engine->wal_mb - before.engine->wal_mb;
   const std::string name(engine->StatsPropertyName());
   if (user > 0) {
-    std::printf("  write amp (%s) : %.2f SST only, %.2f with WAL (this benchmark)\n", name.c_str(),
-                sst / user, (sst + wal) / user);
+    PrintCostLine(
+        "write amp (" + name + ")",
+        Format("%.2f SST only, %.2f with WAL (this benchmark)", sst / user, (sst + wal) / user));
   } else {
-    std::printf("  SST written (%s): %.1f MB (this benchmark)\n", name.c_str(), sst);
+    PrintCostLine("SST written (" + name + ")", Format("%.1f MB (this benchmark)", sst));
   }
   const std::string line = FirstLineStartingWith(engine->Stats(), "Write amplification:");
-  if (!line.empty()) std::printf("  %s: %s (since open)\n", name.c_str(), line.c_str());
+  if (!line.empty()) PrintCostLine(name, line + " (since open)");
 }
 
 }  // namespace strata::bench
