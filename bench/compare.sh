@@ -20,8 +20,8 @@
 #   LOG_DIR=/tmp/strata_compare-logs-<date>      every strata_bench output, kept
 #   KEEP_DBS=0               1: leave the DBs in DB_ROOT
 #
-# Duration with the defaults (1M keys, 3 repeats, 3 engines) is about 20 minutes on a 2-core
-# cloud VM (2-2.5 minutes per engine and repeat); 10M keys takes more than ten times as long.
+# Duration with the defaults (1M keys, 3 repeats, 3 engines): about 12 minutes on a 2-core cloud
+# VM, up to twice that when the machine is busy; 10M keys takes more than ten times as long.
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
