@@ -75,10 +75,9 @@ class VersionEdit {
   }
   // REQUIRES: 0 <= level < kNumLevels.
   void AddFile(int level, const FileMetaData& file) { new_files_.emplace_back(level, file); }
-  void RemoveFile(int level, uint64_t file_number) {
-    deleted_files_.insert({level, file_number});
-  }
+  void RemoveFile(int level, uint64_t file_number) { deleted_files_.insert({level, file_number}); }
 
+  // Appends the encoding to *dst. REQUIRES: every key set is a valid internal key.
   void EncodeTo(std::string* dst) const;
   // Replaces this edit with the one encoded in src. Corruption (with the field that failed) on
   // malformed input, NotSupported on an unknown mandatory tag. Never crashes on any input.
@@ -101,6 +100,10 @@ class VersionEdit {
   const std::vector<std::pair<int, FileMetaData>>& new_files() const { return new_files_; }
 
  private:
+  // Decode one field whose tag (at byte `offset` of the encoding) has been read from *input.
+  Status DecodeField(uint32_t tag, size_t offset, std::string_view* input);
+  Status DecodeSingular(uint32_t tag, size_t offset, std::string_view* input);
+
   std::string comparator_;
   uint64_t log_number_ = 0;
   uint64_t next_file_number_ = 0;

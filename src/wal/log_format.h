@@ -30,6 +30,10 @@ inline constexpr int kMaxRecordType = kLastType;
 inline constexpr int kBlockSize = 32768;
 inline constexpr int kHeaderSize = 4 + 2 + 1;
 
+// Seed of every record checksum: the magic bytes "STRATALG" read as a big-endian integer. A seed
+// of its own keeps a log record from checksumming correctly as any other kind of strata data.
+inline constexpr uint64_t kChecksumSeed = 0x5354524154414C47;
+
 // File header payload: "STRATALG" | fixed32 format_version | uint8 kind | fixed64 file_number.
 inline constexpr char kFileMagic[8] = {'S', 'T', 'R', 'A', 'T', 'A', 'L', 'G'};
 inline constexpr uint32_t kFormatVersion = 1;

@@ -9,6 +9,13 @@
 // occurred: ok for a clean end, or a Corruption naming the file and offset of the first invalid
 // byte. tail_is_torn() is true when the only problem is a torn/garbage tail (nothing valid after
 // the first invalid byte), which WAL recovery of the newest log treats as the end of the log.
+// When a fragmented record cannot be completed, its first fragment counts as the first invalid
+// byte: the offset is always where the valid prefix of the log ends.
+// After damage the reader looks for a valid physical record where the writer could have put one,
+// as far as the bytes tell: right after a damaged record whose header still gives a length that
+// fits its block, at every byte after a header that does not, and at every block start. The
+// payload of a record cut short by the end of the file is never searched: it may be user data
+// that looks like a record.
 //
 // The file header (first record) is checked: a wrong magic, kind or file number is Corruption;
 // a newer format version is NotSupported. A file too short to hold a whole header is an empty
@@ -45,7 +52,8 @@ class Reader {
   // True if reading stopped at a torn/garbage tail (status() is then a Corruption whose offset is
   // where the tail starts): nothing valid follows it.
   bool tail_is_torn() const { return tail_is_torn_; }
-  // File offset just past the last record returned by ReadRecord.
+  // File offset just past the last record returned by ReadRecord (just past the file header
+  // before any record has been returned; 0 if not even the header could be read).
   uint64_t LastRecordEndOffset() const { return last_record_end_; }
 
  private:

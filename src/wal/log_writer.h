@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "strata/file_system.h"
@@ -31,14 +32,19 @@ class Writer {
   uint64_t FileSize() const { return dest_->Size(); }
 
  private:
-  Status EmitPhysicalRecord(RecordType type, const char* ptr, size_t length);
+  // Appends one logical record's physical records to buffer_, handing full chunks to dest_.
   Status AddRecordRaw(std::string_view payload);
+  Status EmitPhysicalRecord(RecordType type, const char* ptr, size_t length);
+  Status FlushBuffer();
 
   WritableFile* const dest_;
   const LogKind kind_;
   const uint64_t file_number_;
   bool header_written_ = false;
   int block_offset_ = 0;  // offset within the current block
+  // Physical records not yet appended to dest_. Reused so that the steady state allocates
+  // nothing; bounded by kMaxBufferedBytes so that huge records do not double their footprint.
+  std::string buffer_;
   Status error_;
 };
 
