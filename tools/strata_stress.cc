@@ -52,7 +52,7 @@ DEFINE_int32(iterate, 10, "Percent of operations that are iterator scans");
 DEFINE_int32(snapshot, 5, "Percent of operations that take a snapshot (checked later)");
 DEFINE_uint64(flush_every, 5000, "Call Flush every this many operations (all threads); 0: never");
 DEFINE_uint64(compact_every, 20000, "Call CompactRange every this many operations; 0: never");
-DEFINE_int32(batch_keys_max, 8, "Keys per WriteBatch: 2 to this");
+DEFINE_int32(batch_keys_max, 8, "Keys per WriteBatch: 2 to this (at most 32)");
 DEFINE_int32(scan_keys_max, 64, "Width of the key window an iterator check covers");
 DEFINE_int32(snapshot_ops_max, 32, "A snapshot is checked after up to this many more ops");
 
@@ -122,7 +122,9 @@ StressOptions StressOptionsFromFlags(uint64_t seed) {
         "to " +
         std::to_string(total));
   }
-  if (o.batch_keys_max < 2) FailUsage("--batch_keys_max must be >= 2");
+  if (o.batch_keys_max < 2 || o.batch_keys_max > kMaxLockedKeys) {
+    FailUsage("--batch_keys_max must be in [2, " + std::to_string(kMaxLockedKeys) + "]");
+  }
   if (o.scan_keys_max < 1) FailUsage("--scan_keys_max must be >= 1");
   if (o.snapshot_ops_max < 0) FailUsage("--snapshot_ops_max must be >= 0");
   return o;

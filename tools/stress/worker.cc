@@ -173,7 +173,7 @@ void Worker::DoGet() {
 void Worker::DoIterate() {
   stats_.scans++;
   uint64_t lo, hi;
-  RandomWindow(&lo, &hi);
+  RandomWindow(static_cast<uint64_t>(options_.scan_keys_max), &lo, &hi);
   const Direction dir = rng_.OneIn(2) ? Direction::kForward : Direction::kBackward;
   // Lower bounds are read before the iterator exists: it must see every write acknowledged by
   // then. Upper bounds are read after the walk: it cannot see a write not yet begun.
@@ -192,7 +192,7 @@ void Worker::TakeSnapshot() {
   stats_.snapshots++;
   auto held = std::make_unique<HeldSnapshot>();
   uint64_t hi;
-  RandomWindow(&held->lo, &hi);
+  RandomWindow(std::min(options_.scan_keys_max, kMaxLockedKeys), &held->lo, &hi);
   std::vector<uint64_t> keys;
   for (uint64_t k = held->lo; k < hi; k++) keys.push_back(k);
   {
@@ -254,9 +254,9 @@ std::vector<uint64_t> Worker::RandomDistinctKeys(size_t count) {
   return keys;
 }
 
-void Worker::RandomWindow(uint64_t* lo, uint64_t* hi) {
+void Worker::RandomWindow(uint64_t max_width, uint64_t* lo, uint64_t* hi) {
   const uint64_t n = oracle_->num_keys();
-  const uint64_t width = rng_.Range(1, std::min<uint64_t>(n, options_.scan_keys_max));
+  const uint64_t width = rng_.Range(1, std::min(n, max_width));
   *lo = rng_.Uniform(n - width + 1);
   // Now and then a window at an edge of the key space, to exercise SeekToFirst / SeekToLast.
   if (rng_.OneIn(8)) *lo = rng_.OneIn(2) ? 0 : n - width;

@@ -83,8 +83,8 @@ class Worker {
 
   uint64_t RandomKey();
   std::vector<uint64_t> RandomDistinctKeys(size_t count);
-  // A random window [*lo, *hi) of at most scan_keys_max keys of the oracle's key space.
-  void RandomWindow(uint64_t* lo, uint64_t* hi);
+  // A random window [*lo, *hi) of at most max_width keys of the oracle's key space.
+  void RandomWindow(uint64_t max_width, uint64_t* lo, uint64_t* hi);
   WriteOptions NextWriteOptions();
   ReadOptions NextReadOptions();
 
