@@ -130,7 +130,8 @@ fail() {
   echo "crash_test: loop seed $seed; DB and oracle kept in $dir" >&2
   echo "crash_test: stress command: $stress_cmd" >&2
   echo "crash_test: verify command: $verify_cmd" >&2
-  echo "crash_test: replay the loop: $0 --seed $seed --cycles $cycles --stress $stress" >&2
+  echo "crash_test: replay the loop: $0 --seed $seed --cycles $cycles --min_run $min_run" \
+       "--max_run $max_run --stress $stress" >&2
   for log in "$dir/stress.log" "$dir/verify.log"; do
     if [[ -s "$log" ]]; then
       echo "---- tail of $log" >&2
