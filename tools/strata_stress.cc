@@ -263,6 +263,10 @@ int Main(int argc, char** argv) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   VerifyOrFail(db.get(), oracle.get(), "at end");
+  if (so.verbose) {
+    std::string stats_text;
+    if (db->GetProperty("strata.stats", &stats_text)) std::printf("%s", stats_text.c_str());
+  }
   db.reset();  // closing waits for background work
   std::printf("strata_stress: ok in %.1f s: %s; acknowledged writes %llu (all runs: %llu)\n", secs,
               stats.ToString().c_str(),
