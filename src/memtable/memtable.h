@@ -10,6 +10,7 @@
 // each other, lock-free.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -18,12 +19,16 @@
 
 #include "db/dbformat.h"
 #include "iter/internal_iterator.h"
+#include "memtable/skiplist.h"
 #include "strata/status.h"
+#include "util/arena.h"
 
 namespace strata {
 
 class MemTable {
  public:
+  // The user comparator inside `comparator` must outlive the MemTable; `comparator` itself need
+  // not.
   explicit MemTable(const InternalKeyComparator& comparator);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
@@ -51,8 +56,42 @@ class MemTable {
   uint64_t NumDeletes() const;
 
  private:
-  struct Rep;
-  std::unique_ptr<Rep> rep_;
+  // A search target decoded once, so that each comparison during a search decodes only the
+  // entry side.
+  struct KeyProbe {
+    // A key shorter than a tag (never valid) probes for the start of its bytes as a user key.
+    static KeyProbe FromInternalKey(std::string_view internal_key);
+
+    std::string_view user_key;
+    uint64_t tag;
+  };
+
+  // Orders arena entries (see memtable.cc for the encoding) by internal key. A bytewise user
+  // order is compared inline instead of through two virtual calls per comparison.
+  class EntryComparator {
+   public:
+    explicit EntryComparator(const Comparator* user);
+    int operator()(const char* a, const char* b) const;
+    int operator()(const char* entry, const KeyProbe& probe) const;
+    bool UserKeysEqual(std::string_view a, std::string_view b) const;
+
+   private:
+    int CompareUserKeys(std::string_view a, std::string_view b) const;
+
+    const Comparator* user_;
+    bool bytewise_;
+  };
+
+  using Table = SkipList<const char*, EntryComparator>;
+  class Iterator;
+
+  // Not behind a pimpl: Add and Get are the hot path, and the indirection would cost a dependent
+  // load and a separate heap object for nothing (this header is internal).
+  Arena arena_;
+  Table table_;
+  // Written only by the single writer; atomics so readers may ask concurrently.
+  std::atomic<uint64_t> num_entries_{0};
+  std::atomic<uint64_t> num_deletes_{0};
 };
 
 }  // namespace strata
