@@ -155,7 +155,11 @@ void DBImpl::CompactionThreadMain() {
       c = PickCompaction(options_, versions_->current());
     }
     Status s;
-    if (c != nullptr) s = RunOneCompaction(c.get());
+    if (c != nullptr) {
+      s = RunOneCompaction(c.get());
+      c.reset();  // releases the input version, so its replaced files can go
+      if (s.ok()) DeleteObsoleteFiles();
+    }
     if (!s.ok() && !shutting_down_.load()) RecordBackgroundError(s);
     if (manual != nullptr) {
       manual->done = true;
@@ -195,7 +199,6 @@ Status DBImpl::RunOneCompaction(Compaction* c) {
   stats.compactions++;
   stats.micros += MicrosSince(start);
   compaction_running_ = false;
-  if (s.ok()) DeleteObsoleteFiles();
   return s;
 }
 

@@ -271,7 +271,7 @@ Status DBImpl::ReplayLogFile(uint64_t log_number, bool is_newest, VersionEdit* e
     s = WriteBatchInternal::InsertInto(&batch, mem->get());
     if (!s.ok()) break;
     if (count > 0) *max_sequence = std::max(*max_sequence, first + count - 1);
-    if ((*mem)->ApproximateMemoryUsage() > options_.write_buffer_size) {
+    if ((*mem)->BufferedBytes() > options_.write_buffer_size) {
       mutex_.Lock();
       s = FlushRecoveredMemTable(*mem, edit);
       mutex_.Unlock();

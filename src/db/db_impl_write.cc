@@ -176,7 +176,7 @@ Status DBImpl::MakeRoomForWrite(bool force, size_t write_bytes) {
       allow_delay = false;  // delay each write at most once
       continue;
     }
-    if (!force && mem_->ApproximateMemoryUsage() < options_.write_buffer_size) return Status::OK();
+    if (!force && mem_->BufferedBytes() < options_.write_buffer_size) return Status::OK();
     if (force && mem_->NumEntries() == 0) return Status::OK();  // nothing to switch out
     if (static_cast<int>(imm_.size()) >= options_.max_write_buffer_number - 1 ||
         l0 >= options_.level0_stop_writes_trigger) {

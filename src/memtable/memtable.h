@@ -48,8 +48,11 @@ class MemTable {
   // The caller keeps the MemTable alive for the iterator's lifetime.
   std::unique_ptr<InternalIterator> NewIterator() const;
 
-  // Bytes of memory held (arena plus structures). Safe to call concurrently with Add().
+  // Bytes of memory held (arena blocks plus structures). Safe to call concurrently with Add().
   size_t ApproximateMemoryUsage() const;
+  // Bytes the entries and their index occupy; what Options::write_buffer_size limits. Unlike
+  // ApproximateMemoryUsage it does not jump by a whole arena block, so tiny write buffers work.
+  size_t BufferedBytes() const { return arena_.AllocatedBytes(); }
   // Entries added so far.
   uint64_t NumEntries() const;
   // Deletion entries added so far.

@@ -18,6 +18,7 @@ char* Arena::AllocateFallback(size_t bytes) {
 }
 
 char* Arena::AllocateAligned(size_t bytes) {
+  CountAllocated(bytes);
   constexpr size_t kAlign = alignof(std::max_align_t);
   static_assert((kAlign & (kAlign - 1)) == 0, "alignment must be a power of two");
   const size_t mod = reinterpret_cast<uintptr_t>(ptr_) & (kAlign - 1);

@@ -1,0 +1,455 @@
+// The POSIX FileSystem returned by DefaultFileSystem().
+//
+// Every file descriptor is owned by a UniqueFd and opened with O_CLOEXEC, so a fork+exec by the
+// application never inherits (and never keeps alive) a DB file or its lock.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "strata/file_system.h"
+#include "util/mutex.h"
+
+namespace strata {
+namespace {
+
+// Large enough that WAL records and SST blocks coalesce into few write(2) calls; appends at least
+// this large bypass the buffer (copying them would only cost time).
+constexpr size_t kWritableBufferSize = size_t{64} << 10;
+
+// "<path>: <op>: <strerror>", as NotFound for ENOENT and IOError otherwise.
+Status PosixError(const std::string& path, std::string_view op, int err) {
+  const std::string detail = std::string(op) + ": " + std::system_category().message(err);
+  if (err == ENOENT) return Status::NotFound(path, detail);
+  return Status::IOError(path, detail);
+}
+
+// Owns one file descriptor. Reset() drops close(2)'s error: code that must see it calls
+// Release() and closes the descriptor itself.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+UniqueFd OpenFd(const std::string& path, int flags, mode_t mode = 0644) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  } while (fd < 0 && errno == EINTR);
+  return UniqueFd(fd);
+}
+
+// Closes fd and reports close(2)'s error. Never retried: on Linux the descriptor is released
+// even when close fails, and a retry could close a descriptor another thread just opened.
+Status CloseFd(UniqueFd* fd, const std::string& path, std::string_view op) {
+  if (::close(fd->Release()) != 0) return PosixError(path, op, errno);
+  return Status::OK();
+}
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  PosixSequentialFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+
+  Status Read(size_t n, std::string_view* result, char* scratch) override {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::read(fd_.get(), scratch + done, n - done);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = std::string_view();
+        return PosixError(path_, "read", errno);
+      }
+      if (r == 0) break;  // end of file: the interface promises short reads only here
+      done += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, done);
+    return Status::OK();
+  }
+
+  Status Skip(uint64_t n) override {
+    const off_t pos = ::lseek(fd_.get(), 0, SEEK_CUR);
+    if (pos < 0) return PosixError(path_, "lseek", errno);
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) return PosixError(path_, "fstat", errno);
+    // Stop at the end rather than seeking beyond it, so a file that grows later is read from
+    // its end and not from a hole.
+    const uint64_t cur = static_cast<uint64_t>(pos);
+    const uint64_t end = std::max(cur, static_cast<uint64_t>(st.st_size));
+    const uint64_t target = n > end - cur ? end : cur + n;
+    if (::lseek(fd_.get(), static_cast<off_t>(target), SEEK_SET) < 0) {
+      return PosixError(path_, "lseek", errno);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const std::string path_;
+  UniqueFd fd_;
+};
+
+// pread(2) keeps no file position, so concurrent Read() calls need no lock.
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, UniqueFd fd)
+      : path_(std::move(path)), fd_(std::move(fd)) {}
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char* scratch) const override {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r =
+          ::pread(fd_.get(), scratch + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        *result = std::string_view();
+        return PosixError(path_, "pread", errno);
+      }
+      if (r == 0) break;
+      done += static_cast<size_t>(r);
+    }
+    *result = std::string_view(scratch, done);
+    return Status::OK();
+  }
+
+ private:
+  const std::string path_;
+  const UniqueFd fd_;
+};
+
+// After the first failed write, fdatasync or close the file is broken for good: the kernel may
+// already have dropped the dirty pages, so a later "successful" fsync would lie (durability
+// rule 7). Every later call returns the first error.
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, UniqueFd fd)
+      : path_(std::move(path)),
+        fd_(std::move(fd)),
+        buffer_(std::make_unique_for_overwrite<char[]>(kWritableBufferSize)) {}
+
+  ~PosixWritableFile() override {
+    if (fd_.valid()) Close().PermitUncheckedError();
+  }
+
+  Status Append(std::string_view data) override {
+    if (Status s = CheckUsable("append"); !s.ok()) return s;
+    if (data.size() <= kWritableBufferSize - buffered_) {
+      std::memcpy(buffer_.get() + buffered_, data.data(), data.size());
+      buffered_ += data.size();
+      size_ += data.size();
+      return Status::OK();
+    }
+    if (Status s = FlushBuffer(); !s.ok()) return s;
+    if (data.size() < kWritableBufferSize) {
+      std::memcpy(buffer_.get(), data.data(), data.size());
+      buffered_ = data.size();
+    } else if (Status s = WriteAll(data.data(), data.size()); !s.ok()) {
+      return s;
+    }
+    size_ += data.size();
+    return Status::OK();
+  }
+
+  Status Flush() override {
+    if (Status s = CheckUsable("flush"); !s.ok()) return s;
+    return FlushBuffer();
+  }
+
+  Status Sync() override {
+    if (Status s = CheckUsable("sync"); !s.ok()) return s;
+    if (Status s = FlushBuffer(); !s.ok()) return s;
+    if (SyncFd() != 0) return Fail("fdatasync", errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (!fd_.valid()) return Status::IOError(path_, "close: file already closed");
+    Status s = error_.ok() ? FlushBuffer() : error_;
+    const Status close_status = CloseFd(&fd_, path_, "close");
+    if (s.ok() && !close_status.ok()) s = Fail(close_status);
+    return s;
+  }
+
+  uint64_t Size() const override { return size_; }
+
+ private:
+  Status CheckUsable(std::string_view op) const {
+    if (!error_.ok()) return error_;
+    if (!fd_.valid()) return Status::IOError(path_, std::string(op) + ": file is closed");
+    return Status::OK();
+  }
+
+  int SyncFd() const {
+#if defined(__APPLE__)
+    // fsync on macOS does not flush the drive's cache; F_FULLFSYNC does.
+    return ::fcntl(fd_.get(), F_FULLFSYNC);
+#else
+    return ::fdatasync(fd_.get());
+#endif
+  }
+
+  Status FlushBuffer() {
+    const size_t n = std::exchange(buffered_, 0);
+    return WriteAll(buffer_.get(), n);
+  }
+
+  Status WriteAll(const char* data, size_t n) {
+    while (n > 0) {
+      const ssize_t r = ::write(fd_.get(), data, n);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return Fail("write", errno);
+      }
+      data += r;
+      n -= static_cast<size_t>(r);
+    }
+    return Status::OK();
+  }
+
+  Status Fail(std::string_view op, int err) { return Fail(PosixError(path_, op, err)); }
+  Status Fail(Status s) {
+    error_ = std::move(s);
+    return error_;
+  }
+
+  const std::string path_;
+  UniqueFd fd_;
+  const std::unique_ptr<char[]> buffer_;
+  size_t buffered_ = 0;
+  uint64_t size_ = 0;
+  Status error_;  // the first write/sync/close failure; sticky
+};
+
+// Classic fcntl locks belong to the process: a second F_SETLK by the same process succeeds, and
+// closing ANY descriptor of the file drops the lock. Linux's open-file-description locks have
+// neither flaw (and conflict with classic locks of other processes), so they are used where
+// available. Either way the table makes a second LockFile in this process fail as it would in
+// another one. It is keyed by (device, inode), so two spellings of one path are one lock, and it
+// parks the descriptors that failed attempts opened instead of closing them, since closing one
+// would release a classic lock. Every lock shares it, so it outlives them all.
+#if defined(F_OFD_SETLK)
+constexpr int kSetLockCommand = F_OFD_SETLK;
+#else
+constexpr int kSetLockCommand = F_SETLK;
+#endif
+
+struct LockTable {
+  using Key = std::pair<dev_t, ino_t>;
+  Mutex mu;
+  // The locked files, each with the descriptors parked until it is unlocked.
+  std::map<Key, std::vector<UniqueFd>> held GUARDED_BY(mu);
+};
+
+std::shared_ptr<LockTable> GlobalLockTable() {
+  static const std::shared_ptr<LockTable> table = std::make_shared<LockTable>();
+  return table;
+}
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::shared_ptr<LockTable> table, LockTable::Key key, UniqueFd fd)
+      : table_(std::move(table)), key_(key), fd_(std::move(fd)) {}
+
+  ~PosixFileLock() override {
+    struct flock unlock = {};
+    unlock.l_type = F_UNLCK;
+    unlock.l_whence = SEEK_SET;
+    ::fcntl(fd_.get(), kSetLockCommand, &unlock);  // closing fd_ would release it too
+    MutexLock l(&table_->mu);
+    table_->held.erase(key_);  // closes the parked descriptors
+  }
+
+ private:
+  const std::shared_ptr<LockTable> table_;
+  const LockTable::Key key_;
+  const UniqueFd fd_;
+};
+
+Status StatPath(const std::string& path, struct stat* st) {
+  if (::stat(path.c_str(), st) != 0) return PosixError(path, "stat", errno);
+  return Status::OK();
+}
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  Status NewSequentialFile(const std::string& path,
+                           std::unique_ptr<SequentialFile>* result) override {
+    UniqueFd fd = OpenFd(path, O_RDONLY);
+    if (!fd.valid()) return PosixError(path, "open", errno);
+    *result = std::make_unique<PosixSequentialFile>(path, std::move(fd));
+    return Status::OK();
+  }
+
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    UniqueFd fd = OpenFd(path, O_RDONLY);
+    if (!fd.valid()) return PosixError(path, "open", errno);
+    *result = std::make_unique<PosixRandomAccessFile>(path, std::move(fd));
+    return Status::OK();
+  }
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    UniqueFd fd = OpenFd(path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (!fd.valid()) return PosixError(path, "open", errno);
+    *result = std::make_unique<PosixWritableFile>(path, std::move(fd));
+    return Status::OK();
+  }
+
+  Status FileExists(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) return Status::OK();
+    const int err = errno;
+    // A path through a regular file ("file/x") does not exist either.
+    if (err == ENOTDIR) return Status::NotFound(path, "stat: Not a directory");
+    return PosixError(path, "stat", err);
+  }
+
+  Status IsDirectory(const std::string& path, bool* is_dir) override {
+    struct stat st;
+    Status s = StatPath(path, &st);
+    if (s.ok()) *is_dir = S_ISDIR(st.st_mode);
+    return s;
+  }
+
+  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override;
+
+  Status GetFileSize(const std::string& path, uint64_t* size) override {
+    struct stat st;
+    Status s = StatPath(path, &st);
+    if (s.ok()) *size = static_cast<uint64_t>(st.st_size);
+    return s;
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return PosixError(path, "unlink", errno);
+    return Status::OK();
+  }
+
+  Status CreateDirIfMissing(const std::string& dir) override {
+    if (::mkdir(dir.c_str(), 0755) == 0) return Status::OK();
+    const int err = errno;
+    if (err != EEXIST) return PosixError(dir, "mkdir", err);
+    struct stat st;
+    if (Status s = StatPath(dir, &st); !s.ok()) return s;
+    if (!S_ISDIR(st.st_mode)) return Status::IOError(dir, "mkdir: exists and is not a directory");
+    return Status::OK();
+  }
+
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) != 0) return PosixError(dir, "rmdir", errno);
+    return Status::OK();
+  }
+
+  Status RenameFile(const std::string& src, const std::string& target) override {
+    if (::rename(src.c_str(), target.c_str()) != 0) {
+      return PosixError(src, "rename to " + target, errno);
+    }
+    return Status::OK();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    UniqueFd fd = OpenFd(dir, O_RDONLY | O_DIRECTORY);
+    if (!fd.valid()) return PosixError(dir, "open directory", errno);
+    if (::fsync(fd.get()) != 0) return PosixError(dir, "fsync directory", errno);
+    return CloseFd(&fd, dir, "close directory");
+  }
+
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
+};
+
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+Status PosixFileSystem::GetChildren(const std::string& dir, std::vector<std::string>* names) {
+  names->clear();
+  UniqueFd fd = OpenFd(dir, O_RDONLY | O_DIRECTORY);
+  if (!fd.valid()) return PosixError(dir, "open directory", errno);
+  std::unique_ptr<DIR, DirCloser> stream(::fdopendir(fd.get()));
+  if (stream == nullptr) return PosixError(dir, "fdopendir", errno);
+  fd.Release();  // the DIR stream owns the descriptor now
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(stream.get());
+    if (entry == nullptr) {
+      if (errno != 0) return PosixError(dir, "readdir", errno);
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    names->emplace_back(name);
+  }
+  return Status::OK();
+}
+
+Status PosixFileSystem::LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) {
+  UniqueFd fd = OpenFd(path, O_RDWR | O_CREAT);
+  if (!fd.valid()) return PosixError(path, "open lock file", errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return PosixError(path, "fstat", errno);
+  const LockTable::Key key(st.st_dev, st.st_ino);
+  std::shared_ptr<LockTable> table = GlobalLockTable();
+  {
+    MutexLock l(&table->mu);
+    auto [it, inserted] = table->held.try_emplace(key);
+    if (!inserted) {
+      it->second.push_back(std::move(fd));
+      return Status::Busy("lock held", path);
+    }
+  }
+  struct flock request = {};  // l_pid must be 0 for open-file-description locks
+  request.l_type = F_WRLCK;
+  request.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+  if (::fcntl(fd.get(), kSetLockCommand, &request) != 0) {
+    const int err = errno;
+    {
+      MutexLock l(&table->mu);
+      table->held.erase(key);
+    }
+    if (err == EAGAIN || err == EACCES) return Status::Busy("lock held", path);
+    return PosixError(path, "fcntl lock", err);
+  }
+  *lock = std::make_unique<PosixFileLock>(std::move(table), key, std::move(fd));
+  return Status::OK();
+}
+
+}  // namespace
+
+std::shared_ptr<FileSystem> DefaultFileSystem() {
+  static const std::shared_ptr<FileSystem> fs = std::make_shared<PosixFileSystem>();
+  return fs;
+}
+
+}  // namespace strata
