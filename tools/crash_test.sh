@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # crash_test.sh: kill -9 crash loop around strata_stress (see docs/stress.md).
 #
-# Each cycle starts strata_stress with random options on one DB, lets it run for a random time,
-# kills it with SIGKILL, then reopens the DB with --verify_only, which checks every key against
-# the oracle that survived the kill. The first failure stops the loop; the DB and the oracle are
+# Each cycle starts strata_stress with random options on one DB, lets it run for a random time
+# (sometimes under half a second, to kill it during recovery), kills it with SIGKILL, then reopens
+# the DB with --verify_only, which checks every key against the oracle that survived the kill. The first failure stops the loop; the DB and the oracle are
 # kept and the commands to replay are printed.
 #
 # Usage: crash_test.sh [--cycles N] [--quick] [--stress PATH] [--seed N] [--dir DIR] [--keep]
@@ -148,6 +148,11 @@ for (( cycle = 1; cycle <= cycles; cycle++ )); do
   # Now and then a run ends by itself instead of being killed: clean shutdown and reopen.
   clean=$(( RANDOM % 10 == 0 ))
   run_ms=$(( min_run * 1000 + RANDOM % ((max_run - min_run) * 1000 + 1) ))
+  # Now and then a kill within half a second, while the DB is still opening and recovering (and
+  # the oracle resolving what the last kill left in flight): recovery must survive a crash too.
+  if (( ! clean && RANDOM % 8 == 0 )); then
+    run_ms=$(( 20 + RANDOM % 480 ))
+  fi
   if (( clean )); then
     opts+=("--duration=$(( (run_ms + 999) / 1000 ))")
   else
