@@ -128,6 +128,38 @@ void CheckReverseWalk(Iterator* it, Direction dir, uint64_t lo, uint64_t hi,
   FailVerification(msg);
 }
 
+void CheckZigZag(Iterator* it, std::vector<ScanEntry> entries, Rng* rng, int steps,
+                 const ExpectedState& oracle, std::string_view context) {
+  if (entries.empty()) return;
+  std::sort(entries.begin(), entries.end(),
+            [](const ScanEntry& a, const ScanEntry& b) { return a.index < b.index; });
+  const std::string ctx = std::string(context) + " (zigzag)";
+  size_t pos = rng->Uniform(entries.size());
+  const uint64_t start = entries[pos].index;
+  it->Seek(rng->OneIn(2) ? KeyFor(start) : KeyLowerBound(start));
+  std::string moves = "Seek(" + std::to_string(start) + ")";
+  for (int step = 0;; step++) {
+    if (!it->Valid()) {
+      CheckOk(it->status(), ctx + ": iterator");
+      FailVerification(ctx + ": after " + moves + " the iterator ended, expected " +
+                       DescribeKey(entries[pos].index));
+    }
+    const uint64_t index = CurrentIndex(*it, oracle, ctx);
+    const KeyState found = DecodeValue(index, it->value(), ctx);
+    if (index != entries[pos].index || found != entries[pos].found) {
+      FailVerification(ctx + ": after " + moves + " the iterator is at " + DescribeKey(index) +
+                       " " + found.ToString() + ", the walk found " +
+                       DescribeKey(entries[pos].index) + " " + entries[pos].found.ToString() +
+                       " there");
+    }
+    if (step == steps || entries.size() == 1) return;
+    const bool forward = pos == 0 || (pos + 1 < entries.size() && rng->OneIn(2));
+    forward ? it->Next() : it->Prev();
+    forward ? pos++ : pos--;
+    moves += forward ? " Next" : " Prev";
+  }
+}
+
 void SeekWindowStart(Iterator* it, Direction dir, uint64_t lo, uint64_t hi, uint64_t num_keys,
                      bool use_edge) {
   if (dir == Direction::kForward) {

@@ -16,6 +16,7 @@
 
 #include "strata/db.h"
 #include "stress/expected_state.h"
+#include "stress/random.h"
 
 namespace strata::stress {
 
@@ -67,6 +68,12 @@ void CheckWindow(uint64_t lo, const std::vector<ReadBounds>& bounds,
 void CheckReverseWalk(Iterator* it, Direction dir, uint64_t lo, uint64_t hi,
                       const std::vector<ScanEntry>& entries, const ExpectedState& oracle,
                       std::string_view context);
+
+// Moves it back and forth at random, `steps` times, over the entries an earlier walk of the same
+// iterator found in a window (in either order): every step must land on the neighbouring entry
+// with the same value. Changes of direction are where iterators most often go wrong.
+void CheckZigZag(Iterator* it, std::vector<ScanEntry> entries, Rng* rng, int steps,
+                 const ExpectedState& oracle, std::string_view context);
 
 // Positions it at the first key of the window [lo, hi) in direction dir (or wherever the window
 // would begin if it is empty). use_edge uses SeekToFirst / SeekToLast when the window touches the

@@ -185,6 +185,7 @@ void Worker::DoIterate() {
   for (uint64_t k = lo; k < hi; k++) bounds[k - lo].upper_version = oracle_->High(k);
   CheckWindow(lo, bounds, entries, "iterate");
   if (rng_.OneIn(2)) CheckReverseWalk(it.get(), dir, lo, hi, entries, *oracle_, "iterate");
+  if (rng_.OneIn(2)) CheckZigZag(it.get(), entries, &rng_, 16, *oracle_, "iterate");
   stats_.scanned_keys += hi - lo;
 }
 
@@ -232,6 +233,7 @@ void Worker::VerifyAndReleaseSnapshot() {
       WalkWindow(it.get(), dir, lo, hi, *oracle_, "snapshot iterate");
   CheckWindow(lo, bounds, entries, "snapshot iterate");
   CheckReverseWalk(it.get(), dir, lo, hi, entries, *oracle_, "snapshot iterate");
+  CheckZigZag(it.get(), entries, &rng_, 16, *oracle_, "snapshot iterate");
   it.reset();  // iterators go before the snapshot they read
 }
 
@@ -282,6 +284,7 @@ WriteOptions Worker::NextWriteOptions() {
 ReadOptions Worker::NextReadOptions() {
   ReadOptions ro;
   ro.fill_cache = !rng_.OneIn(8);
+  ro.verify_checksums = !rng_.OneIn(4);
   return ro;
 }
 
