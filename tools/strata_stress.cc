@@ -88,6 +88,7 @@ CompressionType ParseCompression(const std::string& s) {
 StressOptions StressOptionsFromFlags(uint64_t seed) {
   StressOptions o;
   o.threads = FLAGS_threads;
+  o.duration_seconds = FLAGS_duration;
   o.ops_per_thread = FLAGS_ops;
   o.keys = FLAGS_keys;
   o.value_size_max = FLAGS_value_size_max;
@@ -208,7 +209,7 @@ WorkerStats RunWorkers(DB* db, ExpectedState* oracle, const StressOptions& so) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (FLAGS_duration != 0 && elapsed >= static_cast<double>(FLAGS_duration)) break;
+    if (so.duration_seconds != 0 && elapsed >= static_cast<double>(so.duration_seconds)) break;
     if (so.verbose && ++ticks % 10 == 0) {
       std::printf("strata_stress: %.0f s, %llu ops\n", elapsed,
                   static_cast<unsigned long long>(shared.ops.load()));

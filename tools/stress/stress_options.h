@@ -15,8 +15,9 @@ inline constexpr int kMaxLockedKeys = 32;
 
 struct StressOptions {
   int threads = 4;
-  uint64_t ops_per_thread = 0;  // 0: unlimited
-  uint64_t keys = 10000;        // operations touch keys [0, keys)
+  uint64_t duration_seconds = 30;  // 0: until killed (or ops_per_thread)
+  uint64_t ops_per_thread = 0;     // 0: unlimited
+  uint64_t keys = 10000;           // operations touch keys [0, keys)
   size_t value_size_max = 256;
   SyncMode sync = SyncMode::kOff;
   uint64_t seed = 1;
