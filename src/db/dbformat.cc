@@ -26,8 +26,13 @@ static std::string EscapeForDebug(std::string_view s) {
 }
 
 std::string ParsedInternalKey::DebugString() const {
-  return "'" + EscapeForDebug(user_key) + "' @ " + std::to_string(sequence) + " : " +
-         std::to_string(static_cast<int>(type));
+  std::string out = "'";
+  out.append(EscapeForDebug(user_key));
+  out.append("' @ ");
+  out.append(std::to_string(sequence));
+  out.append(" : ");
+  out.append(std::to_string(static_cast<int>(type)));
+  return out;
 }
 
 std::string InternalKey::DebugString() const {
