@@ -650,6 +650,26 @@ TEST(LogTest, TornRecordWhosePayloadLooksLikeARecord) {
   }
 }
 
+// In a MANIFEST a record whose length field was damaged to run past the end of the file hides
+// valid records behind it: that is damage, not a torn tail. A real torn last record stays torn.
+TEST(LogTest, ManifestLengthDamageBeforeValidRecordsIsCorruption) {
+  const std::vector<std::string> records = {"edit-1", "edit-2", "edit-3", "edit-4"};
+  const WrittenLog log = WriteLog(records, LogKind::kManifest);
+  std::string damaged = log.contents;
+  damaged[log.starts[1] + 4] = '\xff';
+  damaged[log.starts[1] + 5] = '\x7f';
+  const ReadResult manifest = ReadLog(damaged, true, LogKind::kManifest);
+  EXPECT_EQ(Prefix(records, 1), manifest.records);
+  EXPECT_TRUE(manifest.status.IsCorruption());
+  EXPECT_FALSE(manifest.torn) << manifest.status.ToString();
+  EXPECT_EQ(log.starts[1], OffsetIn(manifest.status));
+
+  const ReadResult cut = ReadLog(std::string_view(log.contents).substr(0, log.ends[3] - 2), true,
+                                 LogKind::kManifest);
+  EXPECT_EQ(Prefix(records, 3), cut.records);
+  EXPECT_TRUE(cut.torn) << cut.status.ToString();
+}
+
 TEST(LogTest, NonZeroTrailerIsCorruption) {
   const size_t trailer = 3;
   const size_t first = kBlockSize - kFirstRecordStart - kHeaderSize - trailer;

@@ -46,9 +46,9 @@ std::string Value(int i) { return "value-" + std::to_string(i) + std::string(100
 // no longer the newest. It must recover exactly what the first recovery did: nothing was ever
 // written after the torn tail, so it is still the end of the log.
 //
-// Disabled so that the suite stays green until the engine is fixed; run it with
-// --gtest_also_run_disabled_tests.
-TEST(StressRegressionTest, DISABLED_TornWalTailSurvivesAnInterruptedRecovery) {
+// Fixed: recovery now retires the replayed WALs in the MANIFEST before creating the new WAL, and
+// a torn tail is accepted in any WAL that no later WAL with records follows.
+TEST(StressRegressionTest, TornWalTailSurvivesAnInterruptedRecovery) {
   test::TempDir dir;
   const std::string dbname = dir.path() + "/db";
   Options options;
@@ -85,15 +85,14 @@ TEST(StressRegressionTest, DISABLED_TornWalTailSurvivesAnInterruptedRecovery) {
 //
 // The length field of a MANIFEST record in the file's last (short) block is damaged so that the
 // record claims more bytes than the file holds. Valid records follow it, so this is damage in the
-// middle of the file, and Open must fail with Corruption (DESIGN §4.6). Today the reader takes it
-// for a torn tail (docs/format-log.md §3.4 never looks inside a record cut short by the end of the
-// file), recovery drops every later version edit, Open succeeds with an older set of files, and
-// the data of the dropped flushes is gone: their WALs were deleted when they were flushed.
+// middle of the file, and Open must fail with Corruption (DESIGN §4.6). Taking it for a torn tail
+// would drop every later version edit and open with an older set of files, losing the data of
+// the dropped flushes (their WALs were deleted when they were flushed).
 //
-// Disabled until the engine detects it (for example by checking, after MANIFEST recovery, that the
-// WALs continue the recovered last sequence without a gap); run it with
-// --gtest_also_run_disabled_tests.
-TEST(StressRegressionTest, DISABLED_DamagedManifestRecordLengthFailsOpen) {
+// Fixed: the MANIFEST reader searches the bytes of a record cut short by the end of the file for
+// valid records (MANIFEST payloads are strata's own), and WAL replay refuses a gap between the
+// recovered last sequence and the next batch.
+TEST(StressRegressionTest, DamagedManifestRecordLengthFailsOpen) {
   test::TempDir dir;
   const std::string dbname = dir.path() + "/db";
   Options options;

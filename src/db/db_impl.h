@@ -96,8 +96,8 @@ class DBImpl final : public DB {
   // ---- Open (db_impl_open.cc) ----
   Status PrepareDirectory(bool* is_new);
   Status RecoverLogFiles(VersionEdit* edit) REQUIRES(mutex_);
-  Status ReplayLogFile(uint64_t log_number, bool is_newest, VersionEdit* edit,
-                       std::shared_ptr<MemTable>* mem, SequenceNumber* max_sequence)
+  Status ReplayLogFile(uint64_t log_number, VersionEdit* edit, std::shared_ptr<MemTable>* mem,
+                       SequenceNumber* max_sequence, Status* torn_tail, bool* had_records)
       REQUIRES(mutex_);
   Status FlushRecoveredMemTable(const std::shared_ptr<MemTable>& mem, VersionEdit* edit)
       REQUIRES(mutex_);

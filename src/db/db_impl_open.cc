@@ -179,8 +179,13 @@ Status DBImpl::OpenAndRecover() {
   s = RecoverLogFiles(&edit);
   if (!s.ok()) return s;
 
-  // Start a fresh WAL; every older one is now covered by SSTs.
+  // Retire every replayed WAL in the MANIFEST before the new WAL exists: a crash in between
+  // then leaves no WAL at all rather than a new, empty WAL behind an old one with a torn tail.
   const uint64_t new_log_number = versions_->NewFileNumber();
+  edit.SetLogNumber(new_log_number);
+  s = versions_->LogAndApply(&edit);
+  if (!s.ok()) return s;
+
   std::unique_ptr<WritableFile> file;
   mutex_.Unlock();
   s = CreateLogFile(new_log_number, &file);
@@ -190,10 +195,6 @@ Status DBImpl::OpenAndRecover() {
   log_ = std::make_unique<log::Writer>(logfile_.get(), log::LogKind::kWal, new_log_number);
   logfile_number_ = new_log_number;
   mem_ = std::make_shared<MemTable>(icmp_);
-
-  edit.SetLogNumber(new_log_number);
-  s = versions_->LogAndApply(&edit);
-  if (!s.ok()) return s;
 
   // Leftover temp files are from interrupted CURRENT updates: nothing refers to them.
   DeleteObsoleteFiles();
@@ -243,16 +244,24 @@ Status DBImpl::RecoverLogFiles(VersionEdit* edit) {
 
   std::shared_ptr<MemTable> mem;
   SequenceNumber max_sequence = versions_->LastSequence();
+  // A torn tail ends the log only if nothing was written after it: a later WAL holding records
+  // would make the recovered state a prefix with a hole.
+  Status torn_tail;
   for (size_t i = 0; i < logs.size() && s.ok(); i++) {
-    s = ReplayLogFile(logs[i], i + 1 == logs.size(), edit, &mem, &max_sequence);
+    bool had_records = false;
+    Status tail;
+    s = ReplayLogFile(logs[i], edit, &mem, &max_sequence, &tail, &had_records);
+    if (s.ok() && had_records && !torn_tail.ok()) s = torn_tail;
+    if (s.ok() && !tail.ok()) torn_tail = tail;
   }
   if (s.ok() && mem != nullptr && mem->NumEntries() > 0) s = FlushRecoveredMemTable(mem, edit);
   if (s.ok()) versions_->SetLastSequence(max_sequence);
   return s;
 }
 
-Status DBImpl::ReplayLogFile(uint64_t log_number, bool is_newest, VersionEdit* edit,
-                             std::shared_ptr<MemTable>* mem, SequenceNumber* max_sequence) {
+Status DBImpl::ReplayLogFile(uint64_t log_number, VersionEdit* edit,
+                             std::shared_ptr<MemTable>* mem, SequenceNumber* max_sequence,
+                             Status* torn_tail, bool* had_records) {
   const std::string fname = LogFileName(dbname_, log_number);
   std::unique_ptr<SequentialFile> file;
   Status s = fs_->NewSequentialFile(fname, &file);
@@ -263,10 +272,19 @@ Status DBImpl::ReplayLogFile(uint64_t log_number, bool is_newest, VersionEdit* e
   WriteBatch batch;
   mutex_.Unlock();
   while (s.ok() && reader.ReadRecord(&record, &scratch)) {
+    *had_records = true;
     s = WriteBatchInternal::SetContents(&batch, record);
     if (!s.ok()) break;
     const SequenceNumber first = WriteBatchInternal::Sequence(&batch);
     const uint32_t count = WriteBatchInternal::Count(&batch);
+    // Writes are numbered without gaps and the MANIFEST's last sequence covers everything in
+    // SSTs, so a gap means lost data: a damaged MANIFEST, or a missing WAL.
+    if (first > *max_sequence + 1) {
+      s = Status::Corruption("gap in sequence numbers: the batch starts at " +
+                             std::to_string(first) + " but recovered data ends at " +
+                             std::to_string(*max_sequence));
+      break;
+    }
     if (*mem == nullptr) *mem = std::make_shared<MemTable>(icmp_);
     s = WriteBatchInternal::InsertInto(&batch, mem->get());
     if (!s.ok()) break;
@@ -282,9 +300,13 @@ Status DBImpl::ReplayLogFile(uint64_t log_number, bool is_newest, VersionEdit* e
     s = s.WithContext(fname + " record ending at offset " +
                       std::to_string(reader.LastRecordEndOffset()));
   } else if (!reader.status().ok()) {
-    // Only the newest WAL may end in a torn tail (writes never acknowledged as durable, or lost
-    // with the OS cache): recovery keeps the prefix before it. Anything else is damage.
-    if (!(is_newest && reader.tail_is_torn())) s = reader.status();
+    // A torn tail (writes never acknowledged as durable, or lost with the OS cache) ends the
+    // log; the caller checks that no later WAL holds writes. Anything else is damage.
+    if (reader.tail_is_torn()) {
+      *torn_tail = reader.status();
+    } else {
+      s = reader.status();
+    }
   }
   mutex_.Lock();
   return s;

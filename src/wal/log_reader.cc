@@ -58,8 +58,10 @@ size_t NextCandidate(std::string_view block, size_t pos) {
 }
 
 // Examines the bytes at block[pos..]. `complete` is false for the last, short block of the file.
-// Never reads outside `block`.
-Parsed ParseAt(std::string_view block, size_t pos, bool complete) {
+// `trusted_payloads`: payloads are written by strata itself (MANIFEST), so the bytes of a record
+// cut short by the end of the file may be searched for valid records. Never reads outside
+// `block`.
+Parsed ParseAt(std::string_view block, size_t pos, bool complete, bool trusted_payloads) {
   const size_t avail = block.size() - pos;
   if (avail < static_cast<size_t>(kHeaderSize)) {
     // A complete block ends in a zero-filled trailer when a header no longer fits; a short
@@ -83,9 +85,13 @@ Parsed ParseAt(std::string_view block, size_t pos, bool complete) {
   }
   const size_t end = pos + kHeaderSize + length;
   if (end > block.size()) {
-    // In a short block this is what a torn write leaves behind. Its payload bytes are not
-    // examined as candidate records: they may be user data that looks like a record.
-    if (!complete) return Bad("truncated record", block.size());
+    // In a short block this is what a torn write leaves behind. In a WAL its payload bytes are
+    // not examined as candidate records: they may be user data that looks like a record. In a
+    // MANIFEST they are, so that a damaged length field followed by valid records is reported
+    // as damage, not mistaken for a torn tail that would silently drop the later edits.
+    if (!complete) {
+      return Bad("truncated record", trusted_payloads ? NextCandidate(block, pos) : block.size());
+    }
     return Bad("record length exceeds block", NextCandidate(block, pos));
   }
   const std::string_view covered = block.substr(pos + 6, 1 + length);
@@ -186,7 +192,8 @@ Reader::Impl::Next Reader::Impl::NextPhysical(Physical* rec) {
       }
       continue;
     }
-    const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize));
+    const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize),
+                             kind == LogKind::kManifest);
     rec->offset = block_start + pos;
     switch (p.verdict) {
       case Parsed::kEndOfBlock:
@@ -217,7 +224,8 @@ bool Reader::Impl::FindValidRecord(size_t from, Status* io_error) {
       if (!io_error->ok()) return false;
       continue;
     }
-    const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize));
+    const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize),
+                             kind == LogKind::kManifest);
     if (p.verdict == Parsed::kValid) return true;
     pos = p.next;
   }
