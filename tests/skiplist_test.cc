@@ -41,11 +41,14 @@ struct PayloadCompare {
 using BytesList = SkipList<const char*, PayloadCompare>;
 
 void InsertBytes(BytesList* list, std::string_view key) {
-  list->InsertWithPayload(4 + key.size(), [key](char* p) -> const char* {
-    EncodeFixed32(p, static_cast<uint32_t>(key.size()));
-    if (!key.empty()) std::memcpy(p + 4, key.data(), key.size());
-    return p;
-  });
+  list->InsertWithPayload(
+      4 + key.size(),
+      [key](char* p) -> const char* {
+        EncodeFixed32(p, static_cast<uint32_t>(key.size()));
+        if (!key.empty()) std::memcpy(p + 4, key.data(), key.size());
+        return p;
+      },
+      key);
 }
 
 std::vector<uint64_t> ScanForward(const U64List& list) {

@@ -114,8 +114,7 @@ Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
       s = logfile_->Sync();
       stat_wal_syncs_.fetch_add(1, std::memory_order_relaxed);
     }
-    const bool wal_ok = s.ok();
-    if (wal_ok) s = WriteBatchInternal::InsertInto(group.batch, mem);
+    if (s.ok()) WriteBatchInternal::InsertTrusted(group.batch, mem);
     stat_wal_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
     stat_user_bytes_.fetch_add(record.size() - WriteBatchInternal::kHeaderSize,
                                std::memory_order_relaxed);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "util/bytewise.h"
+
 namespace strata {
 
 void AppendInternalKey(std::string* result, const ParsedInternalKey& key) {
@@ -42,7 +44,8 @@ std::string InternalKey::DebugString() const {
 }
 
 int InternalKeyComparator::Compare(std::string_view a, std::string_view b) const {
-  const int r = user_->Compare(ExtractUserKey(a), ExtractUserKey(b));
+  const int r = bytewise_ ? BytewiseCompare(ExtractUserKey(a), ExtractUserKey(b))
+                          : user_->Compare(ExtractUserKey(a), ExtractUserKey(b));
   if (r != 0) return r;
   const uint64_t anum = ExtractTag(a);
   const uint64_t bnum = ExtractTag(b);

@@ -78,7 +78,8 @@ inline uint64_t ExtractTag(std::string_view internal_key) {
 // Orders internal keys (see the file comment). Wraps the user comparator.
 class InternalKeyComparator final : public Comparator {
  public:
-  explicit InternalKeyComparator(const Comparator* user) : user_(user) {}
+  explicit InternalKeyComparator(const Comparator* user)
+      : user_(user), bytewise_(user == BytewiseComparator()) {}
 
   int Compare(std::string_view a, std::string_view b) const override;
   const char* Name() const override { return "strata.InternalKeyComparator"; }
@@ -89,6 +90,7 @@ class InternalKeyComparator final : public Comparator {
 
  private:
   const Comparator* user_;
+  const bool bytewise_;  // compare user keys inline, without a virtual call
 };
 
 // An owned internal key.

@@ -147,6 +147,13 @@ Status WriteBatchInternal::InsertInto(const WriteBatch* batch, MemTable* memtabl
   });
 }
 
+void WriteBatchInternal::InsertTrusted(const WriteBatch* batch, MemTable* memtable) {
+  SequenceNumber seq = Sequence(batch);
+  ForEachRecord(batch->rep_, [&](ValueType type, std::string_view key, std::string_view value) {
+    memtable->Add(seq++, type, key, value);
+  }).PermitUncheckedError();  // well-formed by construction
+}
+
 void WriteBatchInternal::Append(WriteBatch* dst, const WriteBatch* src) {
   SetCount(dst, Count(dst) + Count(src));
   dst->rep_.append(src->rep_.data() + kHeaderSize, src->rep_.size() - kHeaderSize);

@@ -35,6 +35,9 @@ class WriteBatchInternal {
   // Inserts every record into memtable with consecutive sequence numbers. Corruption if the batch
   // is malformed or its record count differs from its header (nothing is inserted then).
   static Status InsertInto(const WriteBatch* batch, MemTable* memtable);
+  // The same without the validation pass. REQUIRES: the batch was built by WriteBatch's own
+  // methods (the write path), not decoded from bytes.
+  static void InsertTrusted(const WriteBatch* batch, MemTable* memtable);
 
   // Appends src's records to dst (dst's sequence is kept).
   static void Append(WriteBatch* dst, const WriteBatch* src);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "util/bytewise.h"
+
 namespace strata {
 namespace {
 
@@ -43,7 +45,7 @@ MemTable::EntryComparator::EntryComparator(const Comparator* user)
     : user_(user), bytewise_(user == BytewiseComparator()) {}
 
 int MemTable::EntryComparator::CompareUserKeys(std::string_view a, std::string_view b) const {
-  return bytewise_ ? a.compare(b) : user_->Compare(a, b);
+  return bytewise_ ? BytewiseCompare(a, b) : user_->Compare(a, b);
 }
 
 bool MemTable::EntryComparator::UserKeysEqual(std::string_view a, std::string_view b) const {
@@ -95,14 +97,17 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
   assert(value.size() <= std::numeric_limits<uint32_t>::max());
   const size_t entry_size = VarintLength(internal_key_size) + internal_key_size +
                             VarintLength(value.size()) + value.size();
-  table_.InsertWithPayload(entry_size, [&](char* entry) -> const char* {
-    char* p = EncodeVarint32(entry, static_cast<uint32_t>(internal_key_size));
-    p = AppendBytes(p, user_key);
-    EncodeFixed64(p, PackSequenceAndType(seq, type));
-    p = EncodeVarint32(p + 8, static_cast<uint32_t>(value.size()));
-    AppendBytes(p, value);
-    return entry;
-  });
+  table_.InsertWithPayload(
+      entry_size,
+      [&](char* entry) -> const char* {
+        char* p = EncodeVarint32(entry, static_cast<uint32_t>(internal_key_size));
+        p = AppendBytes(p, user_key);
+        EncodeFixed64(p, PackSequenceAndType(seq, type));
+        p = EncodeVarint32(p + 8, static_cast<uint32_t>(value.size()));
+        AppendBytes(p, value);
+        return entry;
+      },
+      KeyProbe{user_key, PackSequenceAndType(seq, type)});
   // One writer: a plain load and store, no read-modify-write needed.
   num_entries_.store(num_entries_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (type == kTypeDeletion) {

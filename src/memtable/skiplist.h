@@ -52,7 +52,7 @@ class SkipList {
     const int height = RandomHeight();
     Node* node = NewNode(height, 0);
     node->key = key;
-    LinkIn(node, height);
+    LinkIn(node, height, key);
   }
 
   // Like Insert, but the node carries payload_size extra bytes right after its key. Calls
@@ -60,12 +60,14 @@ class SkipList {
   // payload — and inserts that key. One arena allocation instead of two, and a comparison reads
   // one cache line instead of chasing a pointer to another.
   // REQUIRES: as Insert; make_key must not touch the list.
-  template <typename MakeKey>
-  void InsertWithPayload(size_t payload_size, MakeKey&& make_key) {
+  // probe is a pre-decoded form of the key (see Contains), so that the search for the insertion
+  // point does not decode the new key at every comparison.
+  template <typename MakeKey, typename Target>
+  void InsertWithPayload(size_t payload_size, MakeKey&& make_key, const Target& probe) {
     const int height = RandomHeight();
     Node* node = NewNode(height, payload_size);
     node->key = std::forward<MakeKey>(make_key)(node->payload());
-    LinkIn(node, height);
+    LinkIn(node, height, probe);
   }
 
   template <typename Target>
@@ -111,7 +113,8 @@ class SkipList {
   Node* NewNode(int height, size_t payload_size);
   int RandomHeight();
   int MaxHeight() const { return max_height_.load(std::memory_order_relaxed); }
-  void LinkIn(Node* node, int height);
+  template <typename Target>
+  void LinkIn(Node* node, int height, const Target& target);
 
   // First node >= target, or nullptr. If prev is non-null, fills prev[level] with the last node
   // < target on every level below the MaxHeight() the search started with.
@@ -193,9 +196,10 @@ int SkipList<Key, Compare>::RandomHeight() {
 }
 
 template <typename Key, class Compare>
-void SkipList<Key, Compare>::LinkIn(Node* node, int height) {
+template <typename Target>
+void SkipList<Key, Compare>::LinkIn(Node* node, int height, const Target& target) {
   Node* prev[kMaxHeight];
-  [[maybe_unused]] const Node* next = FindGreaterOrEqual(node->key, prev);
+  [[maybe_unused]] const Node* next = FindGreaterOrEqual(target, prev);
   assert(next == nullptr || compare_(next->key, node->key) != 0);
 
   const int max_height = MaxHeight();

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "util/bytewise.h"
 #include "util/coding.h"
 
 namespace strata {
@@ -182,9 +183,8 @@ inline int BlockIter::Compare(std::string_view a, std::string_view b) const {
   if (!bytewise_internal_) return cmp_->Compare(a, b);
   const size_t ua = a.size() - 8;
   const size_t ub = b.size() - 8;
-  const int r = std::memcmp(a.data(), b.data(), std::min(ua, ub));
+  const int r = BytewiseCompare(a.substr(0, ua), b.substr(0, ub));
   if (r != 0) return r;
-  if (ua != ub) return ua < ub ? -1 : 1;
   const uint64_t ta = DecodeFixed64(a.data() + ua);
   const uint64_t tb = DecodeFixed64(b.data() + ub);
   return ta > tb ? -1 : (ta < tb ? 1 : 0);

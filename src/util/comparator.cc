@@ -2,13 +2,16 @@
 #include <cstring>
 
 #include "strata/comparator.h"
+#include "util/bytewise.h"
 
 namespace strata {
 namespace {
 
 class BytewiseComparatorImpl final : public Comparator {
  public:
-  int Compare(std::string_view a, std::string_view b) const override { return a.compare(b); }
+  int Compare(std::string_view a, std::string_view b) const override {
+    return BytewiseCompare(a, b);
+  }
 
   const char* Name() const override { return "strata.BytewiseComparator"; }
 
