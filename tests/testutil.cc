@@ -58,6 +58,12 @@ double TestScale() {
   return d > 0 ? d : 1.0;
 }
 
+size_t OffsetStride() {
+  const double scale = TestScale();
+  if (scale >= 1.0) return 1;
+  return static_cast<size_t>(1.0 / scale) | 1;
+}
+
 uint64_t TestSeed() {
   const char* v = std::getenv("STRATA_TEST_SEED");
   if (v == nullptr) return 301;

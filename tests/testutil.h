@@ -47,6 +47,9 @@ std::string CompressibleString(Random* rnd, double fraction, size_t len);
 
 // Multiplier for the iteration counts of heavy tests, from STRATA_TEST_SCALE (default 1).
 double TestScale();
+// Step for tests that try every byte offset: 1 normally; larger (and odd, so that the offsets
+// tried still fall at every alignment) when STRATA_TEST_SCALE < 1, as the sanitizer stages set.
+size_t OffsetStride();
 // A seed for randomized tests: STRATA_TEST_SEED if set, else a fixed default. Printed by the
 // tests that use it so a failure can be replayed.
 uint64_t TestSeed();
