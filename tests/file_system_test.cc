@@ -225,6 +225,37 @@ TEST_P(FileSystemTest, RandomAccessFileSeesFlushedAppends) {
   ASSERT_OK(writer->Close());
 }
 
+// A log file: many small appends with Flush, crossing the POSIX implementation's mapping chunks;
+// flushed bytes are readable at once (they are in the OS), and after Close the file holds
+// exactly what was appended — no preallocated zeros.
+TEST_P(FileSystemTest, LogFileAppendsAreVisibleAndCloseTrims) {
+  std::unique_ptr<WritableFile> log;
+  ASSERT_OK(fs_->NewLogFile(Path("log"), &log));
+  Random rnd(test::TestSeed());
+  std::string expected;
+  while (expected.size() < (size_t{9} << 20)) {
+    const std::string piece = test::RandomBytes(&rnd, 1 + rnd.Uniform(rnd.OneIn(50) ? 300000 : 200));
+    ASSERT_OK(log->Append(piece));
+    ASSERT_OK(log->Flush());
+    expected += piece;
+  }
+  EXPECT_EQ(expected.size(), log->Size());
+  std::unique_ptr<RandomAccessFile> reader;
+  ASSERT_OK(fs_->NewRandomAccessFile(Path("log"), &reader));
+  std::string scratch(4096, '\0');
+  std::string_view got;
+  const uint64_t tail = expected.size() - 100;
+  ASSERT_OK(reader->Read(tail, 100, &got, scratch.data()));
+  EXPECT_EQ(expected.substr(tail), got);
+  ASSERT_OK(log->Sync());
+  ASSERT_OK(log->Close());
+  uint64_t size = 0;
+  ASSERT_OK(fs_->GetFileSize(Path("log"), &size));
+  EXPECT_EQ(expected.size(), size);
+  EXPECT_TRUE(ReadFile(Path("log")) == expected);
+  EXPECT_FALSE(log->Append("x").ok());  // closed
+}
+
 TEST_P(FileSystemTest, GetChildrenListsNamesOnly) {
   EXPECT_TRUE(Children(root_).empty());
   WriteFile(Path("b"), "1");

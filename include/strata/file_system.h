@@ -62,7 +62,7 @@ class WritableFile {
   virtual uint64_t Size() const = 0;
 };
 
-// A held advisory lock on a file; released by destruction (or FileSystem::UnlockFile).
+// A held advisory lock on a file; released by destruction.
 class FileLock {
  public:
   virtual ~FileLock() = default;
@@ -79,6 +79,16 @@ class FileSystem {
   // Creates a new file, truncating any existing one.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* result) = 0;
+
+  // Like NewWritableFile, for a file written by many small appends each followed by Flush (the
+  // write-ahead log). An implementation may make those appends cheaper: the POSIX file system
+  // writes them into preallocated space of the file mapped into memory, so that they reach the
+  // operating system — and survive a process crash — without a system call each. Such a file
+  // may hold zeros past Size() until it is closed; Close() trims them and syncs. Default:
+  // NewWritableFile.
+  virtual Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(path, result);
+  }
 
   // Ok if the path exists (file or directory), NotFound if it does not, IOError otherwise.
   virtual Status FileExists(const std::string& path) = 0;

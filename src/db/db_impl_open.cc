@@ -154,7 +154,7 @@ Status DBImpl::PrepareDirectory(bool* is_new) {
 }
 
 Status DBImpl::CreateLogFile(uint64_t number, std::unique_ptr<WritableFile>* file) {
-  Status s = fs_->NewWritableFile(LogFileName(dbname_, number), file);
+  Status s = fs_->NewLogFile(LogFileName(dbname_, number), file);
   // The WAL's directory entry must be durable before any synced write to it is acknowledged.
   if (s.ok()) s = fs_->SyncDir(dbname_);
   return s;

@@ -4,7 +4,9 @@
 // application never inherits (and never keeps alive) a DB file or its lock.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -252,6 +254,123 @@ class PosixWritableFile final : public WritableFile {
   Status error_;  // the first write/sync/close failure; sticky
 };
 
+// A log file written through a shared memory mapping of preallocated space: an append is a
+// memcpy into the page cache, which a process crash cannot lose, with no system call. Space is
+// reserved with posix_fallocate before it is mapped, so a write into the mapping never needs to
+// allocate a block (which, failing, would raise SIGBUS instead of returning an error); out of
+// space shows up as an Append error. Only used on file systems where reserved space stays
+// reserved for in-place writes (see MappedAppendsAreSafe). fdatasync writes back pages dirtied
+// through the mapping like any others. Close trims the unused reserve and syncs, so that a
+// closed log never ends in zeros that recovery would take for a torn tail.
+class PosixMappedLogFile final : public WritableFile {
+ public:
+  PosixMappedLogFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+
+  ~PosixMappedLogFile() override {
+    if (fd_.valid()) Close().PermitUncheckedError();
+    Unmap();
+  }
+
+  Status Append(std::string_view data) override {
+    if (Status s = CheckUsable("append"); !s.ok()) return s;
+    while (!data.empty()) {
+      if (map_used_ == map_size_) {
+        if (Status s = MapNextChunk(data.size()); !s.ok()) return s;
+      }
+      const size_t n = std::min(data.size(), map_size_ - map_used_);
+      std::memcpy(map_ + map_used_, data.data(), n);
+      map_used_ += n;
+      size_ += n;
+      data.remove_prefix(n);
+    }
+    return Status::OK();
+  }
+
+  // Appended bytes are in the page cache already.
+  Status Flush() override { return CheckUsable("flush"); }
+
+  Status Sync() override {
+    if (Status s = CheckUsable("sync"); !s.ok()) return s;
+    if (::fdatasync(fd_.get()) != 0) return Fail("fdatasync", errno);
+    return Status::OK();
+  }
+
+  Status Close() override {
+    if (!fd_.valid()) return Status::IOError(path_, "close: file already closed");
+    Unmap();
+    Status s = error_;
+    if (s.ok() && ::ftruncate(fd_.get(), static_cast<off_t>(size_)) != 0) {
+      s = Fail("ftruncate", errno);
+    }
+    if (s.ok() && ::fdatasync(fd_.get()) != 0) s = Fail("fdatasync", errno);
+    const Status close_status = CloseFd(&fd_, path_, "close");
+    if (s.ok() && !close_status.ok()) s = Fail(close_status);
+    return s;
+  }
+
+  uint64_t Size() const override { return size_; }
+
+ private:
+  static constexpr size_t kChunk = size_t{4} << 20;
+
+  Status CheckUsable(std::string_view op) const {
+    if (!error_.ok()) return error_;
+    if (!fd_.valid()) return Status::IOError(path_, std::string(op) + ": file is closed");
+    return Status::OK();
+  }
+
+  // Reserves and maps the next chunk of the file, large enough for `wanted` bytes.
+  Status MapNextChunk(size_t wanted) {
+    Unmap();
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t chunk = std::max(kChunk, (wanted + page - 1) / page * page);
+    const int err = ::posix_fallocate(fd_.get(), static_cast<off_t>(reserved_),
+                                      static_cast<off_t>(chunk));
+    if (err != 0) return Fail("fallocate", err);
+    void* map = ::mmap(nullptr, chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(),
+                       static_cast<off_t>(reserved_));
+    if (map == MAP_FAILED) return Fail("mmap", errno);
+    map_ = static_cast<char*>(map);
+    map_size_ = chunk;
+    map_used_ = 0;
+    reserved_ += chunk;
+    return Status::OK();
+  }
+
+  void Unmap() {
+    if (map_ != nullptr) ::munmap(map_, map_size_);
+    map_ = nullptr;
+    map_size_ = map_used_ = 0;
+  }
+
+  Status Fail(std::string_view op, int err) { return Fail(PosixError(path_, op, err)); }
+  Status Fail(Status s) {
+    error_ = std::move(s);
+    return error_;
+  }
+
+  const std::string path_;
+  UniqueFd fd_;
+  char* map_ = nullptr;
+  size_t map_size_ = 0;
+  size_t map_used_ = 0;
+  uint64_t reserved_ = 0;  // file bytes reserved (and the file's size) so far
+  uint64_t size_ = 0;      // bytes appended
+  Status error_;           // the first failure; sticky
+};
+
+// File systems on which writing into fallocated space never allocates (so never fails in a page
+// fault): ext4, XFS and tmpfs. Copy-on-write file systems (btrfs, ZFS) allocate on every write.
+bool MappedAppendsAreSafe(int fd) {
+  struct statfs fs;
+  if (::fstatfs(fd, &fs) != 0) return false;
+  constexpr long kExt4 = 0xEF53;
+  constexpr long kXfs = 0x58465342;
+  constexpr long kTmpfs = 0x01021994;
+  const long type = static_cast<long>(fs.f_type);
+  return type == kExt4 || type == kXfs || type == kTmpfs;
+}
+
 // Classic fcntl locks belong to the process: a second F_SETLK by the same process succeeds, and
 // closing ANY descriptor of the file drops the lock. Linux's open-file-description locks have
 // neither flaw (and conflict with classic locks of other processes), so they are used where
@@ -324,6 +443,17 @@ class PosixFileSystem final : public FileSystem {
     UniqueFd fd = OpenFd(path, O_WRONLY | O_CREAT | O_TRUNC);
     if (!fd.valid()) return PosixError(path, "open", errno);
     *result = std::make_unique<PosixWritableFile>(path, std::move(fd));
+    return Status::OK();
+  }
+
+  Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* result) override {
+    UniqueFd fd = OpenFd(path, O_RDWR | O_CREAT | O_TRUNC);
+    if (!fd.valid()) return PosixError(path, "open", errno);
+    if (MappedAppendsAreSafe(fd.get())) {
+      *result = std::make_unique<PosixMappedLogFile>(path, std::move(fd));
+    } else {
+      *result = std::make_unique<PosixWritableFile>(path, std::move(fd));
+    }
     return Status::OK();
   }
 
