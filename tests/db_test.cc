@@ -2,12 +2,13 @@
 // compaction, reopen, limits and bad input. Runs on the in-memory FS for speed; the POSIX file
 // system gets its own cases.
 
+#include "strata/db.h"
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "strata/db.h"
 #include "testutil.h"
 
 namespace strata {
@@ -412,8 +413,7 @@ TEST_F(DBTest, InvalidOptionsNameTheField) {
       {"block_restart_interval", [](Options* o) { o->block_restart_interval = 0; }},
       {"bloom_bits_per_key", [](Options* o) { o->bloom_bits_per_key = -1; }},
       {"max_open_files", [](Options* o) { o->max_open_files = 0; }},
-      {"level0_slowdown_writes_trigger",
-       [](Options* o) { o->level0_slowdown_writes_trigger = 1; }},
+      {"level0_slowdown_writes_trigger", [](Options* o) { o->level0_slowdown_writes_trigger = 1; }},
       {"level0_stop_writes_trigger", [](Options* o) { o->level0_stop_writes_trigger = 5; }},
       {"max_bytes_for_level_multiplier",
        [](Options* o) { o->max_bytes_for_level_multiplier = 0.5; }},
@@ -503,7 +503,8 @@ TEST(DBPosixTest, WriteReopenRead) {
   WriteOptions sync;
   sync.sync = true;
   for (int i = 0; i < 1000; i++) {
-    ASSERT_OK(db->Put(i % 10 == 0 ? sync : WriteOptions(), test::NumberKey(i), "v" + std::to_string(i)));
+    ASSERT_OK(
+        db->Put(i % 10 == 0 ? sync : WriteOptions(), test::NumberKey(i), "v" + std::to_string(i)));
   }
   ASSERT_OK(db->Flush());
   ASSERT_OK(db->Delete(WriteOptions(), test::NumberKey(5)));
@@ -518,6 +519,51 @@ TEST(DBPosixTest, WriteReopenRead) {
   EXPECT_TRUE(busy.IsBusy()) << busy.ToString();
   db.reset();
   ASSERT_OK(DestroyDB(path, options));
+}
+
+// Reads through memory mappings (Options::use_mmap_reads) return the same data, through Get,
+// iterators, compaction and checksum verification.
+TEST(DBPosixTest, MemoryMappedReads) {
+  test::TempDir dir;
+  Options options;
+  options.create_if_missing = true;
+  options.use_mmap_reads = true;
+  options.write_buffer_size = 64 * 1024;
+  const std::string path = dir.path() + "/db";
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, path, &db));
+  std::map<std::string, std::string> model;
+  Random rnd(test::TestSeed());
+  for (int i = 0; i < 5000; i++) {
+    const std::string key = test::NumberKey(rnd.Uniform(2000));
+    const std::string value = test::RandomString(&rnd, rnd.Uniform(300));
+    ASSERT_OK(db->Put(WriteOptions(), key, value));
+    model[key] = value;
+  }
+  ASSERT_OK(db->Flush());
+  for (int pass = 0; pass < 3; pass++) {
+    for (const auto& [k, v] : model) {
+      std::string got;
+      ASSERT_OK(db->Get(ReadOptions(), k, &got));
+      ASSERT_EQ(v, got);
+    }
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    auto expected = model.begin();
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+      ASSERT_NE(model.end(), expected);
+      ASSERT_EQ(expected->first, it->key());
+      ASSERT_EQ(expected->second, it->value());
+    }
+    ASSERT_OK(it->status());
+    EXPECT_EQ(model.end(), expected);
+    it.reset();
+    ASSERT_OK(db->VerifyChecksums());
+    if (pass == 0) ASSERT_OK(db->CompactRange(nullptr, nullptr));
+    if (pass == 1) {
+      db.reset();
+      ASSERT_OK(DB::Open(options, path, &db));
+    }
+  }
 }
 
 }  // namespace

@@ -234,7 +234,8 @@ TEST_P(FileSystemTest, LogFileAppendsAreVisibleAndCloseTrims) {
   Random rnd(test::TestSeed());
   std::string expected;
   while (expected.size() < (size_t{9} << 20)) {
-    const std::string piece = test::RandomBytes(&rnd, 1 + rnd.Uniform(rnd.OneIn(50) ? 300000 : 200));
+    const std::string piece =
+        test::RandomBytes(&rnd, 1 + rnd.Uniform(rnd.OneIn(50) ? 300000 : 200));
     ASSERT_OK(log->Append(piece));
     ASSERT_OK(log->Flush());
     expected += piece;
@@ -254,6 +255,33 @@ TEST_P(FileSystemTest, LogFileAppendsAreVisibleAndCloseTrims) {
   EXPECT_EQ(expected.size(), size);
   EXPECT_TRUE(ReadFile(Path("log")) == expected);
   EXPECT_FALSE(log->Append("x").ok());  // closed
+}
+
+// A memory-mapped file reads like any RandomAccessFile, including past the end and for an empty
+// file; when it says it is mapped, the reads need no scratch.
+TEST_P(FileSystemTest, MemoryMappedFileReads) {
+  Random rnd(test::TestSeed());
+  const std::string data = test::RandomBytes(&rnd, 100000);
+  WriteFile(Path("f"), data);
+  WriteFile(Path("empty"), "");
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(fs_->NewMemoryMappedFile(Path("f"), &file));
+  std::string scratch(5000, '\0');
+  char* const scratch_or_null = file->IsMemoryMapped() ? nullptr : scratch.data();
+  for (int i = 0; i < 200; i++) {
+    const uint64_t offset = rnd.Uniform(data.size() + 10);
+    const size_t n = rnd.Uniform(scratch.size());
+    std::string_view got;
+    ASSERT_OK(file->Read(offset, n, &got, scratch_or_null));
+    const std::string expected = offset < data.size() ? data.substr(offset, n) : std::string();
+    ASSERT_EQ(expected, got) << offset << " " << n;
+  }
+  std::unique_ptr<RandomAccessFile> empty;
+  ASSERT_OK(fs_->NewMemoryMappedFile(Path("empty"), &empty));
+  std::string_view got;
+  ASSERT_OK(empty->Read(0, 10, &got, empty->IsMemoryMapped() ? nullptr : scratch.data()));
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(fs_->NewMemoryMappedFile(Path("missing"), &file).IsNotFound());
 }
 
 TEST_P(FileSystemTest, GetChildrenListsNamesOnly) {

@@ -33,6 +33,8 @@ DEFINE_int32(bloom_bits, 10, "Bloom filter bits per key (0: no filters)");
 DEFINE_int64(cache_size, 8 << 20, "Block cache size in bytes");
 DEFINE_int64(write_buffer_size, 64 << 20, "Memtable size in bytes");
 DEFINE_int32(open_files, 1000, "Maximum number of open SST files");
+DEFINE_bool(mmap_read, false,
+            "Read SST files through memory mappings (strata, RocksDB; LevelDB always does)");
 DEFINE_bool(verify_checksums, true, "Verify checksums of blocks read from files (every engine)");
 DEFINE_double(compression_ratio, 0.5,
               "Fraction of each value a compressor would keep (values' compressibility)");
@@ -118,6 +120,7 @@ strata::bench::BenchConfig ConfigFromFlags(std::vector<std::string> benchmarks) 
   c.engine.block_cache_size = static_cast<size_t>(FLAGS_cache_size);
   c.engine.max_open_files = FLAGS_open_files;
   c.engine.verify_checksums = FLAGS_verify_checksums;
+  c.engine.mmap_reads = FLAGS_mmap_read;
   return c;
 }
 

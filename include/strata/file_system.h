@@ -43,6 +43,9 @@ class RandomAccessFile {
   // by the file that stays valid as long as the file. Fewer than n bytes means the end of file.
   virtual Status Read(uint64_t offset, size_t n, std::string_view* result,
                       char* scratch) const = 0;
+  // True if Read always returns a view of memory owned by the file (a memory mapping), valid as
+  // long as the file, without using scratch — which may then be null.
+  virtual bool IsMemoryMapped() const { return false; }
 };
 
 // A file written sequentially (WAL, SST, MANIFEST, CURRENT temp file).
@@ -88,6 +91,15 @@ class FileSystem {
   // NewWritableFile.
   virtual Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* result) {
     return NewWritableFile(path, result);
+  }
+
+  // Like NewRandomAccessFile, but reads may be served from a memory mapping of the file (see
+  // RandomAccessFile::IsMemoryMapped): no system call and no copy per read. The price: an I/O
+  // error while the kernel pages the file in cannot be returned as a Status and kills the
+  // process with SIGBUS. Default: NewRandomAccessFile.
+  virtual Status NewMemoryMappedFile(const std::string& path,
+                                     std::unique_ptr<RandomAccessFile>* result) {
+    return NewRandomAccessFile(path, result);
   }
 
   // Ok if the path exists (file or directory), NotFound if it does not, IOError otherwise.

@@ -63,6 +63,11 @@ struct Options {
   int max_open_files = 1000;
   // Compression of data blocks.
   CompressionType compression = CompressionType::kNone;
+  // Read SST files through memory mappings (FileSystem::NewMemoryMappedFile): no system call or
+  // copy per block read, and uncompressed blocks are read in place rather than through the
+  // block cache. Off by default because an I/O error of the disk during such a read kills the
+  // process (SIGBUS) instead of being returned as an IOError Status.
+  bool use_mmap_reads = false;
 
   // ---- Level sizing and compaction ----
   // L0 file count that triggers an L0->L1 compaction.

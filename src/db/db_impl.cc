@@ -22,6 +22,7 @@ DBImpl::DBImpl(const Options& options, std::string dbname)
   table_options_.block_restart_interval = options_.block_restart_interval;
   table_options_.bloom_bits_per_key = options_.bloom_bits_per_key;
   table_options_.compression = options_.compression;
+  table_options_.use_mmap_reads = options_.use_mmap_reads;
   if (options_.block_cache_size > 0) table_options_.block_cache = NewLRUCache(options_.block_cache_size);
   table_cache_ = std::make_unique<TableCache>(dbname_, fs_, table_options_, options_.max_open_files);
   versions_ = std::make_unique<VersionSet>(dbname_, &options_, fs_, table_cache_.get(), &icmp_,

@@ -6,8 +6,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/types.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,6 +149,33 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   const std::string path_;
   const UniqueFd fd_;
+};
+
+// Reads served from a read-only shared mapping of the whole file, taken at open: no system call
+// and no copy per read. SST files never change once written, so the mapping stays exact; reads
+// past the mapped size return what exists (the size at open), like pread at end of file.
+class PosixMappedRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixMappedRandomAccessFile(std::string path, const char* base, size_t size)
+      : path_(std::move(path)), base_(base), size_(size) {}
+  ~PosixMappedRandomAccessFile() override {
+    if (base_ != nullptr) ::munmap(const_cast<char*>(base_), size_);
+  }
+
+  Status Read(uint64_t offset, size_t n, std::string_view* result, char*) const override {
+    if (offset >= size_) {
+      *result = std::string_view();
+    } else {
+      *result = std::string_view(base_ + offset, std::min<uint64_t>(n, size_ - offset));
+    }
+    return Status::OK();
+  }
+  bool IsMemoryMapped() const override { return true; }
+
+ private:
+  const std::string path_;
+  const char* const base_;  // null for an empty file
+  const size_t size_;
 };
 
 // After the first failed write, fdatasync or close the file is broken for good: the kernel may
@@ -324,8 +351,8 @@ class PosixMappedLogFile final : public WritableFile {
     Unmap();
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     const size_t chunk = std::max(kChunk, (wanted + page - 1) / page * page);
-    const int err = ::posix_fallocate(fd_.get(), static_cast<off_t>(reserved_),
-                                      static_cast<off_t>(chunk));
+    const int err =
+        ::posix_fallocate(fd_.get(), static_cast<off_t>(reserved_), static_cast<off_t>(chunk));
     if (err != 0) return Fail("fallocate", err);
     void* map = ::mmap(nullptr, chunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(),
                        static_cast<off_t>(reserved_));
@@ -443,6 +470,24 @@ class PosixFileSystem final : public FileSystem {
     UniqueFd fd = OpenFd(path, O_WRONLY | O_CREAT | O_TRUNC);
     if (!fd.valid()) return PosixError(path, "open", errno);
     *result = std::make_unique<PosixWritableFile>(path, std::move(fd));
+    return Status::OK();
+  }
+
+  Status NewMemoryMappedFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* result) override {
+    UniqueFd fd = OpenFd(path, O_RDONLY);
+    if (!fd.valid()) return PosixError(path, "open", errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return PosixError(path, "fstat", errno);
+    const auto size = static_cast<size_t>(st.st_size);
+    const char* base = nullptr;
+    if (size > 0) {
+      void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
+      if (map == MAP_FAILED) return PosixError(path, "mmap", errno);
+      base = static_cast<const char*>(map);
+    }
+    // The mapping keeps the file's pages reachable; the descriptor is not needed any more.
+    *result = std::make_unique<PosixMappedRandomAccessFile>(path, base, size);
     return Status::OK();
   }
 

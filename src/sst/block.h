@@ -37,6 +37,9 @@ class Block {
   Block& operator=(const Block&) = delete;
 
   std::string_view contents() const { return contents_.data; }
+  // False when the contents view a memory-mapped file (see BlockContents): such a block must not
+  // outlive its table, so it is never cached.
+  bool owns_contents() const { return contents_.heap != nullptr; }
   // Memory held, for cache charges.
   size_t ApproximateMemoryUsage() const { return contents_.data.size() + sizeof(Block); }
   // Ok, or the Corruption that every iterator over this block will report.

@@ -84,7 +84,10 @@ Status ReadBlock(const BlockSource& source, const BlockHandle& handle, bool veri
                                                     "; blocks end at " + std::to_string(end));
   }
   const auto n = static_cast<size_t>(size + kBlockTrailerSize);
-  auto buf = std::make_unique_for_overwrite<char[]>(n);
+  // A memory-mapped file hands out views of its own memory: no buffer needed.
+  const bool mapped = source.file->IsMemoryMapped();
+  std::unique_ptr<char[]> buf;
+  if (!mapped) buf = std::make_unique_for_overwrite<char[]>(n);
   std::string_view got;
   Status s = source.file->Read(offset, n, &got, buf.get());
   if (!s.ok()) {
@@ -103,6 +106,13 @@ Status ReadBlock(const BlockSource& source, const BlockHandle& handle, bool veri
     }
   }
   if (type == static_cast<uint8_t>(CompressionType::kNone)) {
+    if (mapped) {
+      // In place: the mapping lives as long as the file (and so its Table); the caller must not
+      // let the block outlive the table (e.g. by caching it).
+      result->data = got.substr(0, static_cast<size_t>(size));
+      result->heap.reset();
+      return Status::OK();
+    }
     // The file may hand back its own memory; blocks outlive reads (block cache), so own a copy.
     if (got.data() != buf.get()) std::memcpy(buf.get(), got.data(), static_cast<size_t>(size));
     result->data = std::string_view(buf.get(), static_cast<size_t>(size));

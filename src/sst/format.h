@@ -91,7 +91,7 @@ struct Footer {
 
 // Block contents owned by whoever holds this value.
 struct BlockContents {
-  std::unique_ptr<char[]> heap;  // owns data's bytes
+  std::unique_ptr<char[]> heap;  // owns data's bytes; null when data views a memory-mapped file
   std::string_view data;
 };
 

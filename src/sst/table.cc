@@ -155,9 +155,14 @@ Status Table::Rep::GetDataBlock(const ReadOptions& ro, const BlockHandle& handle
                                 std::shared_ptr<const Block>* block) const {
   Cache* const cache = options.block_cache.get();
   char key[16];
+  // Uncompressed blocks of a mapped file are read in place and never cached (see below).
+  const bool skip_lookup =
+      source.file->IsMemoryMapped() && options.compression == CompressionType::kNone;
   if (cache != nullptr) {
     EncodeFixed64(key, cache_id);
     EncodeFixed64(key + 8, handle.offset());
+  }
+  if (cache != nullptr && !skip_lookup) {
     std::shared_ptr<void> cached = cache->Lookup(std::string_view(key, sizeof(key)));
     if (cached != nullptr) {
       *block = std::static_pointer_cast<const Block>(std::move(cached));
@@ -165,12 +170,15 @@ Status Table::Rep::GetDataBlock(const ReadOptions& ro, const BlockHandle& handle
     }
   }
   // Blocks entering the cache are always verified: later readers may ask for verification.
+  // Blocks read in place from a memory-mapped file never enter it: they view the mapping, which
+  // goes away with the table, and reading them again costs no more than a cache lookup.
+  const bool in_place = source.file->IsMemoryMapped();
   const bool fill = cache != nullptr && ro.fill_cache;
   BlockContents contents;
-  Status s = ReadBlock(source, handle, ro.verify_checksums || fill, &contents);
+  Status s = ReadBlock(source, handle, ro.verify_checksums || (fill && !in_place), &contents);
   if (!s.ok()) return s;
   auto b = std::make_shared<Block>(std::move(contents), file_name, handle.offset());
-  if (fill && b->status().ok()) {
+  if (fill && b->owns_contents() && b->status().ok()) {
     cache->Insert(std::string_view(key, sizeof(key)), b, b->ApproximateMemoryUsage());
   }
   *block = std::move(b);

@@ -42,7 +42,8 @@ Status TableCache::FindTable(uint64_t file_number, uint64_t file_size,
   // both readers stay valid. Failures are not cached: a later call retries.
   std::string fname = TableFileName(dbname_, file_number);
   std::unique_ptr<RandomAccessFile> file;
-  Status s = fs_->NewRandomAccessFile(fname, &file);
+  Status s = options_.use_mmap_reads ? fs_->NewMemoryMappedFile(fname, &file)
+                                     : fs_->NewRandomAccessFile(fname, &file);
   if (!s.ok()) return s;
   std::shared_ptr<Table> opened;
   s = Table::Open(options_, std::move(file), file_size, std::move(fname), &opened);

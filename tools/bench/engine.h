@@ -49,6 +49,9 @@ struct EngineOptions {
   int max_open_files = 1000;
   size_t block_size = 4096;
   bool verify_checksums = true;  // on reads of blocks from files
+  // Read SST files through memory mappings (strata: Options::use_mmap_reads; RocksDB:
+  // allow_mmap_reads). LevelDB always maps its table files on 64-bit systems.
+  bool mmap_reads = false;
   bool create_if_missing = true;
 };
 

@@ -414,6 +414,7 @@ void Runner::Impl::PrintHeader() const {
   std::printf("Compression:        none\n");
   std::printf("Verify checksums:   %s (blocks read from files)\n",
               e.verify_checksums ? "yes" : "no");
+  std::printf("Mmap reads:         %s\n", e.mmap_reads ? "yes" : "no (LevelDB maps anyway)");
   std::printf("Sync:               %s\n", config.sync ? "yes" : "no");
   std::printf("Threads:            %d\n", config.threads);
   std::printf("Batch size:         %d\n", config.batch_size);
