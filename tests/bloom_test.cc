@@ -68,7 +68,7 @@ TEST(BloomTest, ConsecutiveDuplicatesAreAddedOnce) {
 }
 
 TEST(BloomTest, EncodingFollowsTheSpec) {
-  // Recomputes every probe with the formula of docs/format-sst.md and checks the bit is set and
+  // Recomputes every probe with the formula of docs/format.md (Part III) and checks the bit is set and
   // that nothing else is.
   BloomFilterBuilder builder(10);
   std::vector<std::string> keys;

@@ -501,7 +501,7 @@ void Snapshot(FileSystem* fs, const std::string& dir, std::map<std::string, std:
 
 // A random workload of creates, appends, flushes, syncs, renames, deletes and directory syncs
 // over /db and /db/d. Renames stay within one directory (across two, the simulators differ by
-// design: see docs/impl-fs.md) and never replace the open writer's file (the wrapper copies a
+// design: see docs/impl.md) and never replace the open writer's file (the wrapper copies a
 // replaced file when renaming, so later syncs through a handle of it are not seen).
 void RunRandomWorkload(FaultInjectionFileSystem* fs, Random* rnd) {
   std::unique_ptr<WritableFile> writer;

@@ -1,4 +1,4 @@
-// Tests of the log format: log::Writer, log::Reader and the byte layout of docs/format-log.md.
+// Tests of the log format: log::Writer, log::Reader and the byte layout of docs/format.md (Part II).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -232,7 +232,7 @@ TEST(LogTest, HeaderOnlyIsACleanEmptyLog) {
   EXPECT_EQ(kFirstRecordStart, r.last_end);
 }
 
-// The worked example of docs/format-log.md: a WAL numbered 7 holding the record "hello".
+// The worked example of docs/format.md (Part II): a WAL numbered 7 holding the record "hello".
 TEST(LogTest, WorkedExampleMatchesSpec) {
   StringFile file;
   Writer writer(&file, LogKind::kWal, kFileNumber);
@@ -247,7 +247,7 @@ TEST(LogTest, WorkedExampleMatchesSpec) {
   EXPECT_EQ(1, file.appends());  // the header goes out with the first record
 }
 
-// The MANIFEST example of docs/format-log.md: MANIFEST-000003 holding one 73-byte edit.
+// The MANIFEST example of docs/format.md (Part II): MANIFEST-000003 holding one 73-byte edit.
 TEST(LogTest, ManifestWorkedExampleMatchesSpec) {
   constexpr char kEdit[] =
       "\x01\x19strata.BytewiseComparator\x02\x0c\x03\x0f\x04\xe8\x07\x06\x01\x09"

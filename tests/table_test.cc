@@ -834,7 +834,7 @@ TEST_F(TableCorruptionTest, HandlesPointingOutsideTheFileAreRejected) {
   }
 }
 
-// ---- The worked example of docs/format-sst.md --------------------------------------------------
+// ---- The worked example of docs/format.md (Part III) --------------------------------------------------
 
 std::string HexDump(std::string_view s) {
   std::string out;
@@ -851,7 +851,7 @@ TEST(TableFormatTest, WorkedExampleMatchesTheSpec) {
   options.comparator = &kIcmp;  // defaults otherwise: 4 KiB blocks, restart 16, 10 bits/key
   const std::string contents = BuildTable(
       options, {{IKey("apple", 1, kTypeValue), "red"}, {IKey("apricot", 2, kTypeValue), "orange"}});
-  // docs/format-sst.md "Worked example" shows and explains these bytes; keep the two in sync.
+  // docs/format.md (Part III) "Worked example" shows and explains these bytes; keep the two in sync.
   const std::string expected =
       // data block @0 (49 bytes) + trailer
       "000d036170706c650101000000000000726564020d067269636f740102000000"

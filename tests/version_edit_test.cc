@@ -81,7 +81,7 @@ void ExpectSameEdit(const VersionEdit& a, const VersionEdit& b) {
   }
 }
 
-// The worked example of docs/format-log.md.
+// The worked example of docs/format.md (Part II).
 TEST(VersionEditTest, WorkedExampleMatchesSpec) {
   VersionEdit edit;
   edit.SetComparatorName("strata.BytewiseComparator");

@@ -128,7 +128,7 @@ class SkipList {
   // A search step from x on `level` either moves right or descends to x's successor on the
   // level below. Each step waits for a cache miss, so start the miss of the descent now, while
   // the comparison with the right neighbour is under way. On memtables much larger than the cache
-  // this made inserts and lookups measurably faster (docs/impl-memtable.md); a wasted prefetch
+  // this made inserts and lookups measurably faster (docs/impl.md); a wasted prefetch
   // costs little.
   static void PrefetchDescent(const Node* x, int level) {
     if (level > 0) __builtin_prefetch(x->NextRelaxed(level - 1));

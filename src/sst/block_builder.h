@@ -1,5 +1,5 @@
 // BlockBuilder assembles the contents of one block (data, index, metaindex or properties) from
-// keys added in increasing order (docs/format-sst.md "Blocks"):
+// keys added in increasing order (docs/format.md (Part III) "Blocks"):
 //
 //   block   := entry* restarts: fixed32[num_restarts] | num_restarts: fixed32
 //   entry   := shared: varint32 | non_shared: varint32 | value_length: varint32

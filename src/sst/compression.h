@@ -1,4 +1,4 @@
-// Block compression codecs (docs/format-sst.md "Compression"). The compression type byte of a
+// Block compression codecs (docs/format.md (Part III) "Compression"). The compression type byte of a
 // block trailer is the CompressionType value (strata/options.h): 0 none, 1 snappy (raw snappy
 // format), 2 zstd (one zstd frame that records its content size).
 //

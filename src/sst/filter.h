@@ -1,4 +1,4 @@
-// A bloom filter over the user keys of one table ("full filter"; docs/format-sst.md "Filter
+// A bloom filter over the user keys of one table ("full filter"; docs/format.md (Part III) "Filter
 // block"). Get() asks it before reading any block: a "no" is certain, a "maybe" is wrong with a
 // probability of about 0.84% at 10 bits per key.
 //

@@ -1,4 +1,4 @@
-// The byte-level building blocks of an SST file (docs/format-sst.md): block handles, block
+// The byte-level building blocks of an SST file (docs/format.md (Part III)): block handles, block
 // trailers, the footer, and ReadBlock, the one function that turns a handle read from the file
 // into verified, uncompressed block contents.
 //

@@ -1,4 +1,4 @@
-// The metaindex and properties blocks of an SST (docs/format-sst.md "Metaindex block",
+// The metaindex and properties blocks of an SST (docs/format.md (Part III) "Metaindex block",
 // "Properties block"). Both are ordinary blocks (sst/block_builder.h) with bytewise-ordered keys:
 //   metaindex:  block name -> BlockHandle of that block
 //   properties: property name -> varint64 value

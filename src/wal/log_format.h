@@ -1,5 +1,5 @@
 // The log format shared by the write-ahead log (WAL) and the MANIFEST
-// (docs/format.md "Log files"). The constants below are persisted: frozen.
+// (docs/format.md Part II "Log files"). The constants below are persisted: frozen.
 //
 // A log file is a sequence of 32 KiB blocks. Each block holds records; a record is
 //
