@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "util/bytewise.h"
+
 namespace strata {
 namespace {
 
@@ -11,6 +13,7 @@ class DBIter final : public Iterator {
          std::shared_ptr<void> keep_alive)
       : keep_alive_(std::move(keep_alive)),
         ucmp_(ucmp),
+        bytewise_(ucmp == BytewiseComparator()),
         iter_(std::move(iter)),
         sequence_(sequence) {}
 
@@ -77,7 +80,7 @@ class DBIter final : public Iterator {
           saved_value_.clear();
           return;
         }
-        if (ucmp_->Compare(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
+        if (CompareUser(ExtractUserKey(iter_->key()), saved_key_) < 0) break;
       }
       direction_ = Direction::kReverse;
     }
@@ -86,6 +89,10 @@ class DBIter final : public Iterator {
 
  private:
   enum class Direction { kForward, kReverse };
+
+  int CompareUser(std::string_view a, std::string_view b) const {
+    return bytewise_ ? BytewiseCompare(a, b) : ucmp_->Compare(a, b);
+  }
 
   bool ParseCurrent(ParsedInternalKey* ikey) {
     if (ParseInternalKey(iter_->key(), ikey)) return true;
@@ -104,7 +111,7 @@ class DBIter final : public Iterator {
       if (ikey.type == kTypeDeletion) {
         saved_key_.assign(ikey.user_key.data(), ikey.user_key.size());
         skipping = true;
-      } else if (!skipping || ucmp_->Compare(ikey.user_key, saved_key_) > 0) {
+      } else if (!skipping || CompareUser(ikey.user_key, saved_key_) > 0) {
         valid_ = true;
         return;
       }
@@ -120,7 +127,7 @@ class DBIter final : public Iterator {
       ParsedInternalKey ikey;
       if (!ParseCurrent(&ikey)) return;
       if (ikey.sequence > sequence_) continue;
-      if (value_type != kTypeDeletion && ucmp_->Compare(ikey.user_key, saved_key_) < 0) {
+      if (value_type != kTypeDeletion && CompareUser(ikey.user_key, saved_key_) < 0) {
         break;  // passed to an earlier key: saved_key_ holds a live value
       }
       value_type = ikey.type;
@@ -146,6 +153,7 @@ class DBIter final : public Iterator {
   // Declared first so that it is destroyed last, after iter_ which reads what it keeps alive.
   std::shared_ptr<void> keep_alive_;
   const Comparator* const ucmp_;
+  const bool bytewise_;  // compare user keys inline
   std::unique_ptr<InternalIterator> iter_;
   const SequenceNumber sequence_;
   Direction direction_ = Direction::kForward;
