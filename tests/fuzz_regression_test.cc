@@ -1,0 +1,77 @@
+// Replays the inputs of the fuzz targets (docs/testing-fuzzing.md) in the normal build: every
+// seed of fuzz/corpus/<target>/ and every saved crash input of fuzz/regressions/<target>/ goes
+// through the same function the fuzzer calls (fuzz/targets.h). A target aborts on a violated
+// invariant, printing the invariant and the input's name, which fails this test.
+//
+// The inputs are found next to this source file (or under $STRATA_FUZZ_DIR).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "../fuzz/targets.h"
+#include "db/write_batch_internal.h"
+#include "memtable/memtable.h"
+#include "testutil.h"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path FuzzDir() {
+  if (const char* dir = std::getenv("STRATA_FUZZ_DIR")) return fs::path(dir);
+  return fs::path(__FILE__).parent_path().parent_path() / "fuzz";
+}
+
+// The files of dir, sorted by name (none if dir does not exist).
+std::vector<fs::path> InputsIn(const fs::path& dir) {
+  std::vector<fs::path> files;
+  if (!fs::is_directory(dir)) return files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().filename().string()[0] != '.') {
+      files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadInput(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void Replay(const fuzz::FuzzTarget& target, const fs::path& input) {
+  fuzz::CurrentInputName() = input.string();
+  target.run(ReadInput(input));
+  fuzz::CurrentInputName().clear();
+}
+
+class FuzzTargetTest : public testing::TestWithParam<fuzz::FuzzTarget> {};
+
+TEST_P(FuzzTargetTest, SeedCorpusPasses) {
+  const fs::path dir = FuzzDir() / "corpus" / std::string(GetParam().name);
+  const std::vector<fs::path> inputs = InputsIn(dir);
+  ASSERT_FALSE(inputs.empty()) << "no seed inputs in " << dir;
+  for (const fs::path& input : inputs) Replay(GetParam(), input);
+}
+
+TEST_P(FuzzTargetTest, SavedCrashInputsPass) {
+  const fs::path dir = FuzzDir() / "regressions" / std::string(GetParam().name);
+  for (const fs::path& input : InputsIn(dir)) Replay(GetParam(), input);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTargets, FuzzTargetTest, testing::ValuesIn(fuzz::kFuzzTargets),
+                         [](const testing::TestParamInfo<fuzz::FuzzTarget>& info) {
+                           return std::string(info.param.name);
+                         });
+
+}  // namespace
+}  // namespace strata
