@@ -73,5 +73,33 @@ INSTANTIATE_TEST_SUITE_P(AllTargets, FuzzTargetTest, testing::ValuesIn(fuzz::kFu
                            return std::string(info.param.name);
                          });
 
+// ---- Crashes found by the fuzzers, stated as behaviour -------------------------------------
+
+// write_batch_fuzzer (fuzz/regressions/write_batch_fuzzer/sequence-beyond-56-bits): a batch whose
+// header claims a sequence number beyond 56 bits, or whose last record's would be, reached
+// MemTable::Add's assertion (and, without assertions, wrapped the packed tag). It is damage, and
+// InsertInto reports it before inserting anything.
+TEST(FuzzRegressionTest, WriteBatchSequencesBeyondTheLimitAreCorruption) {
+  const InternalKeyComparator icmp(BytewiseComparator());
+  WriteBatch batch;
+  batch.Put("a", "x");
+  batch.Delete("b");
+  for (const SequenceNumber seq :
+       {kMaxSequenceNumber, kMaxSequenceNumber + 1, ~SequenceNumber{0}, SequenceNumber{3} << 56}) {
+    WriteBatchInternal::SetSequence(&batch, seq);
+    MemTable mem(icmp);
+    const Status s = WriteBatchInternal::InsertInto(&batch, &mem);
+    EXPECT_TRUE(s.IsCorruption()) << seq << ": " << s.ToString();
+    EXPECT_EQ(mem.NumEntries(), 0u) << seq;
+  }
+  WriteBatchInternal::SetSequence(&batch, kMaxSequenceNumber - 1);  // the last record fits
+  MemTable mem(icmp);
+  ASSERT_OK(WriteBatchInternal::InsertInto(&batch, &mem));
+  EXPECT_EQ(mem.NumEntries(), 2u);
+  WriteBatch empty;
+  WriteBatchInternal::SetSequence(&empty, ~SequenceNumber{0});  // no record, no sequence used
+  ASSERT_OK(WriteBatchInternal::InsertInto(&empty, &mem));
+}
+
 }  // namespace
 }  // namespace strata
