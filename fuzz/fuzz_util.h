@@ -76,6 +76,16 @@ class ByteReader {
   uint32_t U32() { return U16() | (uint32_t{U16()} << 16); }
   uint64_t U64() { return U32() | (uint64_t{U32()} << 32); }
   bool Bool() { return (U8() & 1) != 0; }
+  // An LEB128 varint of up to 5 bytes (as much of it as there is).
+  uint32_t Varint32() {
+    uint32_t v = 0;
+    for (int shift = 0; shift <= 28 && !empty(); shift += 7) {
+      const uint8_t b = U8();
+      v |= uint32_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    return v;
+  }
   // A value in [lo, hi], from one byte (or two when the range needs them).
   uint32_t Range(uint32_t lo, uint32_t hi) {
     const uint32_t span = hi - lo + 1;

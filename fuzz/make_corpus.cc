@@ -11,12 +11,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "db/dbformat.h"
 #include "db/write_batch_internal.h"
+#include "fs/mem_fs.h"
 #include "sst/block_builder.h"
 #include "sst/compression.h"
 #include "sst/filter.h"
@@ -24,6 +26,7 @@
 #include "sst/table_builder.h"
 #include "sst/table_options.h"
 #include "strata/comparator.h"
+#include "strata/db.h"
 #include "strata/file_system.h"
 #include "strata/write_batch.h"
 #include "util/checksum.h"
@@ -424,6 +427,99 @@ void AddDbApiSeeds(Corpus* c) {
   c->Add(t, "crash", crash.str());
 }
 
+// ---- DB directories (db_open_target.h) -------------------------------------------------------
+
+void Check(const Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "make_corpus: %s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+// mode | (name_length | name | varint32 size | bytes)* for every file of /db but LOCK.
+std::string DbImage(uint8_t mode, FileSystem* fs) {
+  std::vector<std::string> names;
+  Check(fs->GetChildren("/db", &names), "list /db");
+  std::map<std::string, std::string> files;
+  for (const std::string& name : names) {
+    if (name == "LOCK") continue;
+    std::unique_ptr<SequentialFile> file;
+    Check(fs->NewSequentialFile("/db/" + name, &file), "open a DB file");
+    std::string contents;
+    std::vector<char> buf(4096);
+    for (;;) {
+      std::string_view got;
+      Check(file->Read(buf.size(), &got, buf.data()), "read a DB file");
+      if (got.empty()) break;
+      contents.append(got);
+    }
+    files[name] = std::move(contents);
+  }
+  std::string out(1, static_cast<char>(mode));
+  for (const auto& [name, contents] : files) {
+    out.push_back(static_cast<char>(name.size()));
+    out += name;
+    PutVarint32(&out, static_cast<uint32_t>(contents.size()));
+    out += contents;
+  }
+  return out;
+}
+
+void AddDbOpenSeeds(Corpus* c) {
+  const std::string t = "db_open_fuzzer";
+  constexpr uint8_t kFixMode = 1, kParanoid = 2;
+  Options o;
+  o.create_if_missing = true;
+  o.write_buffer_size = 64 * 1024;
+  o.block_size = 256;
+  o.level0_file_num_compaction_trigger = 8;  // no compaction but the one asked for
+  o.level0_slowdown_writes_trigger = 16;
+  o.level0_stop_writes_trigger = 32;
+  o.max_bytes_for_level_base = 4096;
+  o.target_file_size_base = 2048;
+
+  // A new DB: CURRENT, a MANIFEST, an empty WAL.
+  auto fs = std::make_shared<MemFileSystem>();
+  o.file_system = fs;
+  std::unique_ptr<DB> db;
+  Check(DB::Open(o, "/db", &db), "create");
+  db.reset();
+  c->Add(t, "new-db", DbImage(kFixMode, fs.get()));
+
+  // SSTs at L0 and L1, and writes only in the WAL, as a process crash leaves them.
+  for (const CompressionType compression : {CompressionType::kNone, CompressionType::kSnappy}) {
+    if (!CompressionTypeSupported(compression)) continue;
+    const std::string suffix = compression == CompressionType::kNone ? "" : "-snappy";
+    fs = std::make_shared<MemFileSystem>();
+    o.file_system = fs;
+    o.compression = compression;
+    Check(DB::Open(o, "/db", &db), "create");
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < 30; i++) {
+        const std::string key = "key" + std::to_string((i * 7 + round) % 40);
+        const std::string value(static_cast<size_t>(i % 13), static_cast<char>('a' + round));
+        Check(db->Put(WriteOptions(), key, value), "put");
+      }
+      Check(db->Delete(WriteOptions(), "key" + std::to_string(round)), "delete");
+      Check(db->Flush(), "flush");
+      if (round == 1) Check(db->CompactRange(nullptr, nullptr), "compact");
+    }
+    for (int i = 0; i < 10; i++) {
+      Check(db->Put(WriteOptions(), "wal" + std::to_string(i), "in the log"), "put");
+    }
+    std::shared_ptr<MemFileSystem> crashed = fs->CrashClone(CrashOptions::ProcessCrash());
+    db.reset();
+    c->Add(t, "levels-and-wal" + suffix, DbImage(kFixMode, crashed.get()));
+    if (!suffix.empty()) continue;
+    c->Add(t, "levels-and-wal-paranoid", DbImage(kFixMode | kParanoid, crashed.get()));
+    // Recovered: the WAL flushed to a new L0 table, a new MANIFEST and WAL.
+    o.file_system = crashed;
+    Check(DB::Open(o, "/db", &db), "reopen");
+    db.reset();
+    c->Add(t, "recovered", DbImage(kFixMode, crashed.get()));
+  }
+}
+
 }  // namespace
 }  // namespace strata
 
@@ -438,6 +534,7 @@ int main(int argc, char** argv) {
   strata::AddLogSeeds(&corpus);
   strata::AddBloomSeeds(&corpus);
   strata::AddDbApiSeeds(&corpus);
+  strata::AddDbOpenSeeds(&corpus);
   std::printf("make_corpus: %zu files, %zu bytes\n", corpus.files(), corpus.total());
   return 0;
 }

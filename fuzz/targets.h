@@ -9,6 +9,7 @@
 #include "block_target.h"
 #include "bloom_target.h"
 #include "db_api_target.h"
+#include "db_open_target.h"
 #include "log_reader_target.h"
 #include "table_target.h"
 #include "version_edit_target.h"
@@ -21,10 +22,11 @@ struct FuzzTarget {
   void (*run)(std::string_view input);
 };
 
-inline constexpr std::array<FuzzTarget, 7> kFuzzTargets = {{
+inline constexpr std::array<FuzzTarget, 8> kFuzzTargets = {{
     {"block_fuzzer", &RunBlockTarget},
     {"bloom_fuzzer", &RunBloomTarget},
     {"db_api_fuzzer", &RunDbApiTarget},
+    {"db_open_fuzzer", &RunDbOpenTarget},
     {"log_reader_fuzzer", &RunLogReaderTarget},
     {"table_fuzzer", &RunTableTarget},
     {"version_edit_fuzzer", &RunVersionEditTarget},
