@@ -12,8 +12,8 @@
 # $FUZZ_ARTIFACT_DIR/<target>/) and its path printed. Replay it with
 #   <binary dir>/<target> <reproducer>
 # and see docs/testing-fuzzing.md for turning it into a regression test.
-# New inputs the fuzzer finds go to a temporary copy of the corpus and are discarded; extra
-# libFuzzer flags may be given in $FUZZ_FLAGS.
+# New inputs the fuzzer finds go to a temporary copy of the corpus and are discarded. Extra
+# libFuzzer flags: for one target in fuzz/<target>.flags, for all in $FUZZ_FLAGS.
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -50,10 +50,12 @@ for t in "${targets[@]}"; do
   seeds=("$corpus")
   if [ -d "$src_dir/regressions/$t" ]; then seeds+=("$src_dir/regressions/$t"); fi
   log=$work/$t.log
-  echo "== $t: ${seconds}s"
-  # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
+  target_flags=""
+  if [ -f "$src_dir/$t.flags" ]; then target_flags=$(grep -v '^#' "$src_dir/$t.flags"); fi
+  echo "== $t: ${seconds}s ${target_flags}"
+  # shellcheck disable=SC2086  # the flag variables are lists of flags
   "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$artifact_root/$t/" ${FUZZ_FLAGS:-} "${seeds[@]}" >"$log" 2>&1
+    -artifact_prefix="$artifact_root/$t/" $target_flags ${FUZZ_FLAGS:-} "${seeds[@]}" >"$log" 2>&1
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
