@@ -87,6 +87,20 @@ class TableOutput {
 
 Status ShuttingDown() { return Status::IOError("DB is closing: background work abandoned"); }
 
+// Compaction inputs are tables whose checksums verified but whose contents may still be damaged.
+// Keys that do not increase are refused: written out they would make an unordered table.
+Status InputsOutOfOrder(const JobContext& ctx, const Compaction& c) {
+  std::string tables;
+  for (int which = 0; which < 2; which++) {
+    for (const auto& f : c.inputs(which)) {
+      tables += (tables.empty() ? "" : ", ") + std::to_string(f->number);
+    }
+  }
+  return Status::Corruption(
+      ctx.dbname, "keys out of order in the inputs of a compaction of level " +
+                      std::to_string(c.level()) + " (tables " + tables + "): a damaged table");
+}
+
 }  // namespace
 
 Status FlushToTable(const JobContext& ctx, InternalIterator* input,
@@ -144,6 +158,8 @@ Status RunCompaction(const JobContext& ctx, Compaction* c,
   const Comparator* ucmp = ctx.icmp->user_comparator();
   std::unique_ptr<TableOutput> out;
   std::string last_user_key;
+  uint64_t last_tag = 0;
+  bool have_last = false;
   std::vector<FileMetaData> written;
   Status s;
 
@@ -169,7 +185,13 @@ Status RunCompaction(const JobContext& ctx, Compaction* c,
     const std::string_view key = citer.key();
     const ParsedInternalKey& parsed = citer.parsed_key();
     // Cut only between user keys, so that files of a level never share a user key.
-    const bool new_user_key = out == nullptr || ucmp->Compare(parsed.user_key, last_user_key) != 0;
+    const int order = have_last ? ucmp->Compare(parsed.user_key, last_user_key) : 1;
+    const uint64_t tag = PackSequenceAndType(parsed.sequence, parsed.type);
+    if (order < 0 || (order == 0 && tag >= last_tag)) {
+      s = InputsOutOfOrder(ctx, *c);
+      break;
+    }
+    const bool new_user_key = out == nullptr || order != 0;
     const bool stop = c->ShouldStopBefore(key);
     if (out != nullptr && new_user_key && (stop || out->FileSize() >= c->MaxOutputFileSize())) {
       s = finish_output();
@@ -181,6 +203,8 @@ Status RunCompaction(const JobContext& ctx, Compaction* c,
       if (!s.ok()) break;
     }
     if (new_user_key) last_user_key.assign(parsed.user_key.data(), parsed.user_key.size());
+    last_tag = tag;
+    have_last = true;
     out->Add(key, parsed, citer.value());
   }
   if (s.ok()) s = citer.status();

@@ -141,6 +141,13 @@ Status WriteBatchInternal::InsertInto(const WriteBatch* batch, MemTable* memtabl
   Status s = ForEachRecord(batch->rep_, [](ValueType, std::string_view, std::string_view) {});
   if (!s.ok()) return s;
   SequenceNumber seq = Sequence(batch);
+  // A batch read from a WAL may claim any sequence: every record's must fit in 56 bits.
+  const uint32_t count = Count(batch);
+  if (count > 0 && (seq > kMaxSequenceNumber || count - 1 > kMaxSequenceNumber - seq)) {
+    return Status::Corruption("write batch", "sequence numbers " + std::to_string(seq) + " + " +
+                                                 std::to_string(count) +
+                                                 " records exceed the largest sequence number");
+  }
   return ForEachRecord(batch->rep_, [&](ValueType type, std::string_view key,
                                         std::string_view value) {
     memtable->Add(seq++, type, key, value);

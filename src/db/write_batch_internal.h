@@ -33,7 +33,8 @@ class WriteBatchInternal {
   static Status SetContents(WriteBatch* batch, std::string_view contents);
 
   // Inserts every record into memtable with consecutive sequence numbers. Corruption if the batch
-  // is malformed or its record count differs from its header (nothing is inserted then).
+  // is malformed, its record count differs from its header or a record's sequence number would
+  // exceed kMaxSequenceNumber (nothing is inserted then).
   static Status InsertInto(const WriteBatch* batch, MemTable* memtable);
   // The same without the validation pass. REQUIRES: the batch was built by WriteBatch's own
   // methods (the write path), not decoded from bytes.
