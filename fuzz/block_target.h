@@ -1,5 +1,5 @@
 // block_fuzzer: the block reader and iterator (sst/block.h) on arbitrary contents, checked
-// against an independent decoder written from the format spec (docs/format-sst.md "Blocks of
+// against an independent decoder written from the format spec (docs/format.md "Blocks of
 // entries").
 //
 // Input: mode | payload.

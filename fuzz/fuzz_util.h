@@ -201,8 +201,8 @@ inline const Comparator* ReverseComparator() {
 
 // ---- Checksum fix-ups -------------------------------------------------------------------------
 // Mutated inputs almost always fail a checksum, which hides the parsers behind it. In "fix-up"
-// mode a target first recomputes the checksums its parser verifies (docs/format-log.md,
-// docs/format-sst.md), so that mutations reach the parsing code.
+// mode a target first recomputes the checksums its parser verifies (docs/format.md), so that
+// mutations reach the parsing code.
 
 // Recomputes the checksum of every physical log record that parses as one (a known type and a
 // length that fits its block), block by block. A record whose header does not parse ends the

@@ -2,7 +2,7 @@
 //
 //   make_corpus <dir>      writes <dir>/<target>/<seed name> for every target (fuzz/targets.h)
 //
-// The committed corpora in fuzz/corpus/ come from this program (see docs/testing-fuzzing.md).
+// The committed corpora in fuzz/corpus/ come from this program (see docs/testing.md).
 // The output is deterministic. Seeds are small: real blocks, tables, logs, batches, edits and
 // filters, plus scripts of DB operations, each prefixed with the mode byte its target expects
 // (most with checksum fix-up on, so that mutations of them reach the parsers).

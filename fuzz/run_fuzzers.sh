@@ -11,7 +11,7 @@
 # -rss_limit_mb=2048; the reproducer is left in <binary dir>/artifacts/<target>/ (or
 # $FUZZ_ARTIFACT_DIR/<target>/) and its path printed. Replay it with
 #   <binary dir>/<target> <reproducer>
-# and see docs/testing-fuzzing.md for turning it into a regression test.
+# and see docs/testing.md for turning it into a regression test.
 # New inputs the fuzzer finds go to a temporary copy of the corpus and are discarded. Extra
 # libFuzzer flags: for one target in fuzz/<target>.flags, for all in $FUZZ_FLAGS.
 set -uo pipefail

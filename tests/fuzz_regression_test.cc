@@ -1,4 +1,4 @@
-// Replays the inputs of the fuzz targets (docs/testing-fuzzing.md) in the normal build: every
+// Replays the inputs of the fuzz targets (docs/testing.md) in the normal build: every
 // seed of fuzz/corpus/<target>/ and every saved crash input of fuzz/regressions/<target>/ goes
 // through the same function the fuzzer calls (fuzz/targets.h). A target aborts on a violated
 // invariant, printing the invariant and the input's name, which fails this test.
