@@ -118,8 +118,8 @@ class HookFileSystem final : public FileSystem {
     return Call(FsOp::kDelete, dir, [&] { return base_->RemoveDir(dir); });
   }
   Status RenameFile(const std::string& src, const std::string& target) override {
-    // Reported under the target: for strata that is the name that matters (CURRENT).
-    return Call(FsOp::kRename, target, [&] { return base_->RenameFile(src, target); });
+    // Reported under the source, as FaultInjectionFileSystem names it in its errors.
+    return Call(FsOp::kRename, src, [&] { return base_->RenameFile(src, target); });
   }
   Status SyncDir(const std::string& dir) override {
     return Call(FsOp::kDirSync, dir, [&] { return base_->SyncDir(dir); });

@@ -157,8 +157,13 @@ Status VersionSet::CreateNew() {
   if (s.ok()) s = manifest_file_->Close();
   manifest_log_.reset();
   manifest_file_.reset();
-  if (s.ok()) s = SetCurrentFile(fs_, dbname_, manifest_number);
-  if (!s.ok()) fs_->RemoveFile(DescriptorFileName(dbname_, manifest_number)).PermitUncheckedError();
+  if (!s.ok()) {
+    fs_->RemoveFile(DescriptorFileName(dbname_, manifest_number)).PermitUncheckedError();
+  } else {
+    // Once SetCurrentFile has renamed CURRENT into place, CURRENT may name the new MANIFEST even
+    // if it then fails (a failed directory sync): the MANIFEST stays, whatever happens.
+    s = SetCurrentFile(fs_, dbname_, manifest_number);
+  }
   mu_->Lock();
   return s;
 }
