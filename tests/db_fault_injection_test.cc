@@ -47,5 +47,38 @@ TEST(DBFaultInjectionTest, FailedDirSyncWhileCreatingLeavesAnOpenableDB) {
   EXPECT_EQ(value, "v");
 }
 
+// A backward scan collects each key's versions oldest first. A read error between the version
+// of "b" in a lower level and its deletion in an upper level ended the collection early, and the
+// iterator stayed Valid() on the deleted key with its old value (status() showed the error, but
+// callers stop at !Valid()). An error must end the iteration: !Valid(), status() non-ok.
+TEST(DBFaultInjectionTest, BackwardScanReadErrorNeverResurrectsADeletedKey) {
+  auto mem = std::make_shared<MemFileSystem>();
+  auto fi = std::make_shared<FaultInjectionFileSystem>(mem);
+  Options options = WorkloadOptions(fi);
+  options.block_size = 256;
+  options.block_cache_size = 0;  // every block read reaches the file system
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDBPath, &db));
+  // "a" and "b" in separate data blocks of one table, deeper than the deletion of "b".
+  ASSERT_OK(db->Put(WriteOptions(), "a", std::string(300, 'a')));
+  ASSERT_OK(db->Put(WriteOptions(), "b", std::string(300, 'b')));
+  ASSERT_OK(db->CompactRange(nullptr, nullptr));
+  ASSERT_OK(db->Delete(WriteOptions(), "b"));
+  ASSERT_OK(db->Flush());
+  std::string value;
+  ASSERT_OK(db->Get(ReadOptions(), "a", &value));  // opens both tables
+  ASSERT_TRUE(db->Get(ReadOptions(), "b", &value).IsNotFound());
+
+  // SeekToLast reads the last block of each table; the step back from "b"'s old version to "a"
+  // (the third read) fails.
+  const int id = fi->AddFault(FaultSpec::FromNth(FsOp::kRead, 3));
+  std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+  it->SeekToLast();
+  EXPECT_EQ(fi->FaultsFired(id), 1u);
+  EXPECT_FALSE(it->Valid()) << "positioned on " << it->key() << " despite "
+                            << it->status().ToString();
+  EXPECT_TRUE(it->status().IsIOError()) << it->status().ToString();
+}
+
 }  // namespace
 }  // namespace strata
