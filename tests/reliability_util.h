@@ -3,17 +3,24 @@
 // recovered DB holds, and reads of a whole DB.
 #pragma once
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "db/filename.h"
+#include "fs/mem_fs.h"
+#include "hook_fs.h"
 #include "strata/db.h"
 #include "testutil.h"
+#include "wal/log_reader.h"
 
 namespace strata::test {
 
@@ -174,6 +181,155 @@ inline Options SmallDBOptions(std::shared_ptr<FileSystem> fs) {
   options.level0_slowdown_writes_trigger = 8;
   options.level0_stop_writes_trigger = 12;
   return options;
+}
+
+// ---- Files of a DB on a file system ------------------------------------------------------------
+
+// Numbers of the DB's files of one type, ascending.
+inline std::vector<uint64_t> FileNumbers(FileSystem* fs, const std::string& dbname, FileType type) {
+  std::vector<std::string> children;
+  EXPECT_OK(fs->GetChildren(dbname, &children));
+  std::vector<uint64_t> numbers;
+  for (const std::string& name : children) {
+    uint64_t number;
+    FileType t;
+    if (ParseFileName(name, &number, &t) && t == type) numbers.push_back(number);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  return numbers;
+}
+
+inline std::string ReadWholeFile(FileSystem* fs, const std::string& path) {
+  std::string data;
+  EXPECT_OK(ReadFileToString(fs, path, &data));
+  return data;
+}
+
+// Replaces the file's contents (durably: the file system is used as a disk image).
+inline void WriteWholeFile(FileSystem* fs, const std::string& path, std::string_view data) {
+  EXPECT_OK(WriteStringToFile(fs, data, path, /*sync=*/true));
+}
+
+// The [start, end) file offsets of the logical records of a log file (WAL or MANIFEST) after its
+// header record, as its reader finds them. A record's start is the previous record's end (for
+// the first, the end of the header record).
+inline std::vector<std::pair<uint64_t, uint64_t>> LogRecordRanges(FileSystem* fs,
+                                                                  const std::string& path,
+                                                                  log::LogKind kind,
+                                                                  uint64_t number) {
+  std::unique_ptr<SequentialFile> file;
+  EXPECT_OK(fs->NewSequentialFile(path, &file));
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  if (file == nullptr) return ranges;
+  log::Reader reader(file.get(), path, kind, number);
+  std::string scratch;
+  std::string_view record;
+  uint64_t start = 0;
+  bool first = true;
+  while (reader.ReadRecord(&record, &scratch)) {
+    if (first) start = 28;  // the end of the header record
+    first = false;
+    ranges.emplace_back(start, reader.LastRecordEndOffset());
+    start = reader.LastRecordEndOffset();
+  }
+  EXPECT_OK(reader.status());
+  return ranges;
+}
+
+// A durable DB state for recovery tests, on its own MemFileSystem: earlier writes in SSTs on a
+// few levels, a MANIFEST of several edits, an older WAL whose memtable was frozen but not yet
+// flushed (complete and synced), and the newest WAL holding the last writes. Every write is a
+// sync write of one WAL record. The state is what a power loss leaves while the flush of the
+// frozen memtable is under way.
+struct TwoWalState {
+  std::shared_ptr<MemFileSystem> fs;
+  History history;
+  uint64_t old_wal = 0;  // WAL numbers
+  uint64_t new_wal = 0;
+  size_t old_wal_first_op = 0;  // ops [old_wal_first_op, new_wal_first_op) are in the old WAL
+  size_t new_wal_first_op = 0;
+};
+
+inline Options TwoWalOptions(std::shared_ptr<FileSystem> fs) {
+  Options options;
+  options.create_if_missing = true;
+  options.file_system = std::move(fs);
+  options.write_buffer_size = 4096;
+  options.block_size = 256;
+  options.level0_file_num_compaction_trigger = 3;
+  return options;
+}
+
+inline void BuildTwoWalState(uint64_t seed, int records_in_new_wal, TwoWalState* state) {
+  auto mem = std::make_shared<MemFileSystem>();
+  auto hook = std::make_shared<HookFileSystem>(mem);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool block_sst = false, sst_blocked = false;
+  int wals_created = 0;
+  hook->SetBeforeHook([&](FsOp op, const std::string& path) {
+    if (op != FsOp::kOpen) return;
+    std::unique_lock<std::mutex> lock(mu);
+    if (path.ends_with(".log")) wals_created++;
+    if (path.ends_with(".sst") && block_sst) {
+      sst_blocked = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return !block_sst; });
+    }
+  });
+  Random rnd(seed);
+  WriteOptions sync;
+  sync.sync = true;
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(TwoWalOptions(hook), "/db", &db));
+  auto write = [&](int i) {
+    WriteOp op;
+    const std::string key = NumberKey(rnd.Uniform(60), 4);
+    if (i % 9 == 4) {
+      op.entries.emplace_back(key, std::nullopt);
+    } else {
+      op.entries.emplace_back(key, "v" + std::to_string(i) + "-" + key + "-" +
+                                       RandomString(&rnd, 40 + rnd.Uniform(60)));
+    }
+    if (i % 7 == 3) op.entries.emplace_back(NumberKey(rnd.Uniform(60), 4), "batch" + key);
+    WriteBatch batch = op.ToBatch();
+    state->history.Add(std::move(op));
+    ASSERT_OK(db->Write(sync, &batch));
+  };
+  int i = 0;
+  for (; i < 150; i++) ASSERT_NO_FATAL_FAILURE(write(i));  // several flushes and compactions
+  ASSERT_OK(db->Flush());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    block_sst = true;
+    wals_created = 0;
+  }
+  state->old_wal_first_op = state->history.size();
+  // Fill the memtable until it is frozen (a new WAL) and its flush is stuck.
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      if (wals_created > 0) {
+        cv.wait(lock, [&] { return sst_blocked; });
+        break;
+      }
+    }
+    ASSERT_NO_FATAL_FAILURE(write(i++));
+  }
+  // The write that froze the memtable went to the new WAL.
+  state->new_wal_first_op = state->history.size() - 1;
+  for (int j = 0; j < records_in_new_wal; j++) ASSERT_NO_FATAL_FAILURE(write(i++));
+  state->fs = mem->CrashClone(CrashOptions::PowerLoss());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    block_sst = false;
+  }
+  cv.notify_all();
+  db.reset();
+  const std::vector<uint64_t> wals = FileNumbers(state->fs.get(), "/db", FileType::kLogFile);
+  ASSERT_EQ(wals.size(), 2u);
+  state->old_wal = wals[0];
+  state->new_wal = wals[1];
 }
 
 }  // namespace strata::test

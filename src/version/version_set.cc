@@ -261,6 +261,7 @@ Status VersionSet::Recover() {
     s = Status::Corruption(CurrentFileName(dbname_), "names a missing MANIFEST: " + manifest_name);
   }
   Builder builder(icmp_, nullptr);
+  Status torn_tail;
   bool have_log_number = false, have_next_file = false, have_last_sequence = false;
   uint64_t log_number = 0, next_file = 0;
   SequenceNumber last_sequence = 0;
@@ -298,10 +299,24 @@ Status VersionSet::Recover() {
     }
     // A torn tail is an edit whose write never completed, so its change was never installed.
     if (s.ok() && !reader.status().ok() && !reader.tail_is_torn()) s = reader.status();
+    if (s.ok() && reader.tail_is_torn()) torn_tail = reader.status();
   }
   if (s.ok() && (!have_log_number || !have_next_file || !have_last_sequence)) {
     s = Status::Corruption(manifest_name, "lacks the log number, next file number or last "
                                           "sequence");
+  }
+  if (s.ok() && !torn_tail.ok() && log_number != 0) {
+    // A torn last edit never took effect, so the files of the state before it are all still
+    // there, the WAL it names first included (a running DB created that WAL before appending
+    // any later edit). If that WAL is gone, the damaged edit was written whole and acted upon
+    // (a flush retired the WAL): it is damage, and dropping it would lose the flushed writes.
+    const std::string wal = LogFileName(dbname_, log_number);
+    s = fs_->FileExists(wal);
+    if (s.IsNotFound()) {
+      s = Status::Corruption(torn_tail.message(),
+                             "not a torn write: the damaged edit had taken effect (" + wal +
+                                 ", which the edits before it need, is gone)");
+    }
   }
   std::shared_ptr<const Version> v;
   if (s.ok()) s = builder.SaveTo(table_cache_, &v);

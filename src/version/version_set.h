@@ -49,7 +49,8 @@ class VersionSet {
 
   // Loads the state recorded by CURRENT and the MANIFEST it names. Corruption (naming the file
   // and offset) for damage anywhere but a torn tail of the MANIFEST (an edit whose write never
-  // completed, so never acknowledged); NotSupported for a newer format; InvalidArgument for a
+  // completed, so never acknowledged), and for a damaged last edit that did take effect (the WAL
+  // the state before it needs is gone); NotSupported for a newer format; InvalidArgument for a
   // comparator mismatch.
   // REQUIRES: DB mutex.
   Status Recover() NO_THREAD_SAFETY_ANALYSIS;
