@@ -133,5 +133,26 @@ TEST(DBCorruptionTest, TornLastManifestEditStillOpens) {
   }
 }
 
+// DB::VerifyChecksums promises to check the MANIFEST too.
+TEST(DBCorruptionTest, VerifyChecksumsFindsADamagedManifest) {
+  auto mem = std::make_shared<MemFileSystem>();
+  Options options = test::SmallDBOptions(mem);
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, kDBPath, &db));
+  for (int i = 0; i < 3; i++) {
+    ASSERT_OK(db->Put(WriteOptions(), "k" + std::to_string(i), "v"));
+    ASSERT_OK(db->Flush());
+  }
+  ASSERT_OK(db->VerifyChecksums());
+  const std::vector<uint64_t> manifests =
+      test::FileNumbers(mem.get(), kDBPath, FileType::kDescriptorFile);
+  ASSERT_EQ(manifests.size(), 1u);
+  const std::string manifest = DescriptorFileName(kDBPath, manifests[0]);
+  ASSERT_NO_FATAL_FAILURE(FlipBit(mem.get(), manifest, 40 * 8 + 1));  // in the first edit
+  const Status s = db->VerifyChecksums();
+  ASSERT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.ToString().find(manifest), std::string::npos) << s.ToString();
+}
+
 }  // namespace
 }  // namespace strata

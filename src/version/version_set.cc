@@ -230,6 +230,34 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   return s;
 }
 
+Status VersionSet::VerifyManifest() {
+  WaitForManifestIdle();
+  manifest_busy_ = true;
+  const uint64_t number = manifest_file_number_;
+  mu_->Unlock();
+  const std::string name = DescriptorFileName(dbname_, number);
+  std::unique_ptr<SequentialFile> file;
+  Status s = fs_->NewSequentialFile(name, &file);
+  if (s.ok()) {
+    log::Reader reader(file.get(), name, log::LogKind::kManifest, number);
+    std::string scratch;
+    std::string_view record;
+    while (s.ok() && reader.ReadRecord(&record, &scratch)) {
+      VersionEdit edit;
+      s = edit.DecodeFrom(record);
+      if (!s.ok()) {
+        s = s.WithContext(name + " record ending at offset " +
+                          std::to_string(reader.LastRecordEndOffset()));
+      }
+    }
+    if (s.ok()) s = reader.status();
+  }
+  mu_->Lock();
+  manifest_busy_ = false;
+  manifest_cv_.SignalAll();
+  return s;
+}
+
 Status VersionSet::ReadCurrentFile(std::string* manifest_name, uint64_t* manifest_number) {
   const std::string current_path = CurrentFileName(dbname_);
   std::string contents;

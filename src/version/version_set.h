@@ -63,6 +63,12 @@ class VersionSet {
   // REQUIRES: DB mutex.
   Status LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS;
 
+  // Reads the live MANIFEST whole, checking every record's checksum and that it decodes as a
+  // version edit; Corruption (file, offset) for anything else, a torn tail included (every edit
+  // of the live MANIFEST was synced). Waits for, and holds off, LogAndApply meanwhile.
+  // REQUIRES: DB mutex (released while reading).
+  Status VerifyManifest() NO_THREAD_SAFETY_ANALYSIS;
+
   // REQUIRES: DB mutex.
   const std::shared_ptr<const Version>& current() const {
     mu_->AssertHeld();
