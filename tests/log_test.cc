@@ -493,10 +493,6 @@ void CheckDamagedRecord(const std::vector<std::string>& records, const WrittenLo
   }
 }
 
-bool InLengthField(uint64_t offset, uint64_t record_start) {
-  return offset == record_start + 4 || offset == record_start + 5;
-}
-
 TEST(LogTest, FlipEveryBitOfAMiddleRecordInOneBlock) {
   Random rnd(test::TestSeed());
   const std::vector<std::string> records = PrintableRecords(&rnd, 5, 60);
@@ -507,10 +503,10 @@ TEST(LogTest, FlipEveryBitOfAMiddleRecordInOneBlock) {
       SCOPED_TRACE("byte " + std::to_string(i) + " bit " + std::to_string(bit));
       std::string damaged = log.contents;
       damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
-      // A damaged length may hide the records after it: then nothing valid is seen to follow.
-      // Any other damage leaves the next record where the reader looks for it.
+      // A damaged length is recognized (DamagedLengthNeverHidesLaterRecords); any other damage
+      // leaves the next record where the reader looks for it.
       CheckDamagedRecord(records, log, damaged, 2, /*expect_torn=*/false,
-                         /*torn_allowed=*/InLengthField(i, log.starts[2]));
+                         /*torn_allowed=*/false);
     }
   }
 }
@@ -525,6 +521,68 @@ TEST(LogTest, FlipEveryBitOfTheLastRecordIsATornTail) {
       std::string damaged = log.contents;
       damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
       CheckDamagedRecord(records, log, damaged, 4, /*expect_torn=*/true, /*torn_allowed=*/true);
+    }
+  }
+}
+
+// The checksum does not cover the length field. A damaged length in a record other than the
+// last must not hide the records after it, whether the record now seems to run past the end of
+// the file, over the records after it, or to stop short of its payload: valid records follow,
+// so it is damage in the middle, never a torn tail. In the last record it is a torn tail.
+TEST(LogTest, DamagedLengthNeverHidesLaterRecords) {
+  Random rnd(test::TestSeed());
+  for (const size_t count : {size_t{6}, size_t{400}}) {  // one short block; several blocks
+    const std::vector<std::string> records = PrintableRecords(&rnd, count, count == 6 ? 60 : 300);
+    const WrittenLog log = WriteLog(records);
+    for (size_t r = 0; r < records.size(); r += (count == 6 ? 1 : 13)) {
+      for (int bit = 0; bit < 16; bit++) {
+        SCOPED_TRACE("record " + std::to_string(r) + " of " + std::to_string(count) +
+                     ", length bit " + std::to_string(bit));
+        std::string damaged = log.contents;
+        damaged[log.starts[r] + 4 + bit / 8] ^= static_cast<char>(1 << (bit % 8));
+        const bool last = r + 1 == records.size();
+        CheckDamagedRecord(records, log, damaged, r, /*expect_torn=*/last,
+                           /*torn_allowed=*/last);
+      }
+    }
+    // The header record's length too.
+    for (int bit = 0; bit < 16; bit++) {
+      std::string damaged = log.contents;
+      damaged[4 + bit / 8] ^= static_cast<char>(1 << (bit % 8));
+      const ReadResult r = ReadLog(damaged);
+      EXPECT_TRUE(r.records.empty());
+      EXPECT_TRUE(r.status.IsCorruption()) << r.status.ToString();
+      EXPECT_FALSE(r.torn) << "header length bit " << bit << ": " << r.status.ToString();
+    }
+  }
+}
+
+// Payloads like write batches: many bytes 0..4, which read as record types when the reader looks
+// at them in search of valid data after damage. A flip anywhere in a record followed by others
+// must still be found to be damage in the middle, however misleading the bytes the search
+// passes over (a "record" there whose length runs past the end of the file, or over the real
+// records, says nothing).
+TEST(LogTest, DamageBeforeBinaryRecordsIsNeverATornTail) {
+  Random rnd(test::TestSeed());
+  std::vector<std::string> records;
+  for (int i = 0; i < 24; i++) {
+    std::string r(20 + rnd.Uniform(100), '\0');
+    for (char& c : r) c = static_cast<char>(rnd.OneIn(3) ? rnd.Uniform(256) : rnd.Uniform(5));
+    records.push_back(r);
+  }
+  const WrittenLog log = WriteLog(records);
+  ASSERT_LT(log.contents.size(), static_cast<size_t>(kBlockSize));
+  for (size_t r = 0; r + 1 < records.size(); r++) {
+    for (uint64_t i = log.starts[r]; i < log.ends[r]; i++) {
+      for (int bit = 0; bit < 8; bit++) {
+        SCOPED_TRACE("record " + std::to_string(r) + ", byte " + std::to_string(i) + " bit " +
+                     std::to_string(bit));
+        std::string damaged = log.contents;
+        damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+        CheckDamagedRecord(records, log, damaged, r, /*expect_torn=*/false,
+                           /*torn_allowed=*/false);
+        if (HasFailure()) return;
+      }
     }
   }
 }

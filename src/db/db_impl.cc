@@ -106,6 +106,8 @@ Status DBImpl::VerifyChecksums() {
   {
     MutexLock lock(&mutex_);
     v = versions_->current();
+    const Status s = versions_->VerifyManifest();
+    if (!s.ok()) return s;
   }
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : v->files(level)) {

@@ -140,6 +140,14 @@ class DBIter final : public Iterator {
         saved_value_.assign(v.data(), v.size());
       }
     }
+    // An error cut the collection short: a newer version (or a deletion) of saved_key_ may not
+    // have been seen, so what was collected must not be returned.
+    if (!iter_->Valid() && !iter_->status().ok()) {
+      valid_ = false;
+      saved_key_.clear();
+      saved_value_.clear();
+      return;
+    }
     if (value_type == kTypeDeletion) {
       valid_ = false;
       saved_key_.clear();

@@ -157,8 +157,13 @@ Status VersionSet::CreateNew() {
   if (s.ok()) s = manifest_file_->Close();
   manifest_log_.reset();
   manifest_file_.reset();
-  if (s.ok()) s = SetCurrentFile(fs_, dbname_, manifest_number);
-  if (!s.ok()) fs_->RemoveFile(DescriptorFileName(dbname_, manifest_number)).PermitUncheckedError();
+  if (!s.ok()) {
+    fs_->RemoveFile(DescriptorFileName(dbname_, manifest_number)).PermitUncheckedError();
+  } else {
+    // Once SetCurrentFile has renamed CURRENT into place, CURRENT may name the new MANIFEST even
+    // if it then fails (a failed directory sync): the MANIFEST stays, whatever happens.
+    s = SetCurrentFile(fs_, dbname_, manifest_number);
+  }
   mu_->Lock();
   return s;
 }
@@ -225,6 +230,34 @@ Status VersionSet::LogAndApply(VersionEdit* edit) {
   return s;
 }
 
+Status VersionSet::VerifyManifest() {
+  WaitForManifestIdle();
+  manifest_busy_ = true;
+  const uint64_t number = manifest_file_number_;
+  mu_->Unlock();
+  const std::string name = DescriptorFileName(dbname_, number);
+  std::unique_ptr<SequentialFile> file;
+  Status s = fs_->NewSequentialFile(name, &file);
+  if (s.ok()) {
+    log::Reader reader(file.get(), name, log::LogKind::kManifest, number);
+    std::string scratch;
+    std::string_view record;
+    while (s.ok() && reader.ReadRecord(&record, &scratch)) {
+      VersionEdit edit;
+      s = edit.DecodeFrom(record);
+      if (!s.ok()) {
+        s = s.WithContext(name + " record ending at offset " +
+                          std::to_string(reader.LastRecordEndOffset()));
+      }
+    }
+    if (s.ok()) s = reader.status();
+  }
+  mu_->Lock();
+  manifest_busy_ = false;
+  manifest_cv_.SignalAll();
+  return s;
+}
+
 Status VersionSet::ReadCurrentFile(std::string* manifest_name, uint64_t* manifest_number) {
   const std::string current_path = CurrentFileName(dbname_);
   std::string contents;
@@ -256,6 +289,7 @@ Status VersionSet::Recover() {
     s = Status::Corruption(CurrentFileName(dbname_), "names a missing MANIFEST: " + manifest_name);
   }
   Builder builder(icmp_, nullptr);
+  Status torn_tail;
   bool have_log_number = false, have_next_file = false, have_last_sequence = false;
   uint64_t log_number = 0, next_file = 0;
   SequenceNumber last_sequence = 0;
@@ -293,10 +327,24 @@ Status VersionSet::Recover() {
     }
     // A torn tail is an edit whose write never completed, so its change was never installed.
     if (s.ok() && !reader.status().ok() && !reader.tail_is_torn()) s = reader.status();
+    if (s.ok() && reader.tail_is_torn()) torn_tail = reader.status();
   }
   if (s.ok() && (!have_log_number || !have_next_file || !have_last_sequence)) {
     s = Status::Corruption(manifest_name, "lacks the log number, next file number or last "
                                           "sequence");
+  }
+  if (s.ok() && !torn_tail.ok() && log_number != 0) {
+    // A torn last edit never took effect, so the files of the state before it are all still
+    // there, the WAL it names first included (a running DB created that WAL before appending
+    // any later edit). If that WAL is gone, the damaged edit was written whole and acted upon
+    // (a flush retired the WAL): it is damage, and dropping it would lose the flushed writes.
+    const std::string wal = LogFileName(dbname_, log_number);
+    s = fs_->FileExists(wal);
+    if (s.IsNotFound()) {
+      s = Status::Corruption(torn_tail.message(),
+                             "not a torn write: the damaged edit had taken effect (" + wal +
+                                 ", which the edits before it need, is gone)");
+    }
   }
   std::shared_ptr<const Version> v;
   if (s.ok()) s = builder.SaveTo(table_cache_, &v);

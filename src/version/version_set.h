@@ -49,7 +49,8 @@ class VersionSet {
 
   // Loads the state recorded by CURRENT and the MANIFEST it names. Corruption (naming the file
   // and offset) for damage anywhere but a torn tail of the MANIFEST (an edit whose write never
-  // completed, so never acknowledged); NotSupported for a newer format; InvalidArgument for a
+  // completed, so never acknowledged), and for a damaged last edit that did take effect (the WAL
+  // the state before it needs is gone); NotSupported for a newer format; InvalidArgument for a
   // comparator mismatch.
   // REQUIRES: DB mutex.
   Status Recover() NO_THREAD_SAFETY_ANALYSIS;
@@ -61,6 +62,12 @@ class VersionSet {
   // starts a new one.
   // REQUIRES: DB mutex.
   Status LogAndApply(VersionEdit* edit) NO_THREAD_SAFETY_ANALYSIS;
+
+  // Reads the live MANIFEST whole, checking every record's checksum and that it decodes as a
+  // version edit; Corruption (file, offset) for anything else, a torn tail included (every edit
+  // of the live MANIFEST was synced). Waits for, and holds off, LogAndApply meanwhile.
+  // REQUIRES: DB mutex (released while reading).
+  Status VerifyManifest() NO_THREAD_SAFETY_ANALYSIS;
 
   // REQUIRES: DB mutex.
   const std::shared_ptr<const Version>& current() const {

@@ -1,6 +1,7 @@
 #include "wal/log_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <utility>
 
@@ -57,11 +58,28 @@ size_t NextCandidate(std::string_view block, size_t pos) {
   return std::min(type_pos, block.size()) - (kHeaderSize - 1);
 }
 
+// For a record whose checksum fails at its stored length: the number of bytes (type byte and
+// payload) the checksum really covers, if that is length' + 1 for a length' one bit away from the
+// stored length and fitting in `rest` (the block from the type byte on); else 0.
+size_t TrueCoveredSize(std::string_view rest, size_t length, uint32_t checksum) {
+  std::array<size_t, 16> sizes;
+  size_t n = 0;
+  for (int bit = 0; bit < 16; bit++) {
+    const size_t candidate = (length ^ (size_t{1} << bit)) + 1;
+    if (candidate <= rest.size()) sizes[n++] = candidate;
+  }
+  std::sort(sizes.begin(), sizes.begin() + static_cast<ptrdiff_t>(n));
+  const size_t covered = FindChecksummedPrefix(rest, kChecksumSeed, checksum,
+                                               std::span<const size_t>(sizes.data(), n));
+  return covered <= rest.size() ? covered : 0;
+}
+
 // Examines the bytes at block[pos..]. `complete` is false for the last, short block of the file.
 // `trusted_payloads`: payloads are written by strata itself (MANIFEST), so the bytes of a record
-// cut short by the end of the file may be searched for valid records. Never reads outside
-// `block`.
-Parsed ParseAt(std::string_view block, size_t pos, bool complete, bool trusted_payloads) {
+// cut short by the end of the file may be searched for valid records. `expected`: a record is
+// due here (not a position tried while looking past damage). Never reads outside `block`.
+Parsed ParseAt(std::string_view block, size_t pos, bool complete, bool trusted_payloads,
+               bool expected) {
   const size_t avail = block.size() - pos;
   if (avail < static_cast<size_t>(kHeaderSize)) {
     // A complete block ends in a zero-filled trailer when a header no longer fits; a short
@@ -84,24 +102,38 @@ Parsed ParseAt(std::string_view block, size_t pos, bool complete, bool trusted_p
     return Bad(zeros ? "zero-filled region" : "bad record type", NextCandidate(block, pos));
   }
   const size_t end = pos + kHeaderSize + length;
-  if (end > block.size()) {
+  const bool fits = end <= block.size();
+  const bool checksum_ok =
+      fits && Checksum32(block.substr(pos + 6, 1 + length), kChecksumSeed) == expected_crc;
+  if (expected && !checksum_ok) {
+    // The checksum does not cover the length field. If it matches the record's bytes at a
+    // length one flipped bit away from the stored one, only the length was damaged: the record
+    // really ends there, and whatever follows is judged as usual. Otherwise a damaged length
+    // could pass for a torn final write (running past the end of the file) or skip over the
+    // records after it, and lose them silently.
+    const size_t covered = TrueCoveredSize(block.substr(pos + 6), length, expected_crc);
+    if (covered != 0) return Bad("damaged record length", pos + 6 + covered);
+  }
+  if (!fits) {
     // In a short block this is what a torn write leaves behind. In a WAL its payload bytes are
     // not examined as candidate records: they may be user data that looks like a record. In a
     // MANIFEST they are, so that a damaged length field followed by valid records is reported
-    // as damage, not mistaken for a torn tail that would silently drop the later edits.
+    // as damage, not mistaken for a torn tail that would silently drop the later edits. While
+    // looking past damage, the bytes here are not known to be a record at all: its claimed
+    // length means nothing, and the search goes on at the next position.
     if (!complete) {
-      return Bad("truncated record", trusted_payloads ? NextCandidate(block, pos) : block.size());
+      return Bad("truncated record",
+                 trusted_payloads || !expected ? NextCandidate(block, pos) : block.size());
     }
     return Bad("record length exceeds block", NextCandidate(block, pos));
   }
-  const std::string_view covered = block.substr(pos + 6, 1 + length);
-  if (Checksum32(covered, kChecksumSeed) != expected_crc) {
-    return Bad("bad record checksum", end);
-  }
+  // A record due here whose checksum fails has a header intact enough to say where the next
+  // record starts; a position tried while looking past damage has not.
+  if (!checksum_ok) return Bad("bad record checksum", expected ? end : NextCandidate(block, pos));
   Parsed p;
   p.verdict = Parsed::kValid;
   p.type = static_cast<RecordType>(type);
-  p.payload = covered.substr(1);
+  p.payload = block.substr(pos + kHeaderSize, length);
   p.next = end;
   return p;
 }
@@ -193,7 +225,7 @@ Reader::Impl::Next Reader::Impl::NextPhysical(Physical* rec) {
       continue;
     }
     const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize),
-                             kind == LogKind::kManifest);
+                             kind == LogKind::kManifest, /*expected=*/true);
     rec->offset = block_start + pos;
     switch (p.verdict) {
       case Parsed::kEndOfBlock:
@@ -225,7 +257,7 @@ bool Reader::Impl::FindValidRecord(size_t from, Status* io_error) {
       continue;
     }
     const Parsed p = ParseAt(block, pos, block.size() == static_cast<size_t>(kBlockSize),
-                             kind == LogKind::kManifest);
+                             kind == LogKind::kManifest, /*expected=*/false);
     if (p.verdict == Parsed::kValid) return true;
     pos = p.next;
   }

@@ -13,9 +13,12 @@
 // byte: the offset is always where the valid prefix of the log ends.
 // After damage the reader looks for a valid physical record where the writer could have put one,
 // as far as the bytes tell: right after a damaged record whose header still gives a length that
-// fits its block, at every byte after a header that does not, and at every block start. The
-// payload of a record cut short by the end of the file is never searched: it may be user data
-// that looks like a record.
+// fits its block, at every byte after a header that does not, and at every block start; a
+// "record" met during that search says nothing of where the next one starts. The payload of the
+// record due where reading stopped, when the end of the file cuts it short, is never searched in
+// a WAL: it may be user data that looks like a record. The checksum does not cover the length
+// field, so a record whose checksum matches at a length one bit away from the stored one is
+// taken to have a damaged length, and to end there (docs/format-log.md §3.4).
 //
 // The file header (first record) is checked: a wrong magic, kind or file number is Corruption;
 // a newer format version is NotSupported. A file too short to hold a whole header is an empty
