@@ -174,10 +174,10 @@ void FlipEverySstBit(CompressionType compression, uint64_t stride, SstFlipTotals
 
 TEST(DBCorruptionTest, EveryBitOfAnSstFlipped) {
   SstFlipTotals totals;
-  ASSERT_NO_FATAL_FAILURE(FlipEverySstBit(CompressionType::kNone, 1, &totals));
-  std::printf("[corruption] SST, every bit: %llu flips, %llu found by reads, %llu by "
+  ASSERT_NO_FATAL_FAILURE(FlipEverySstBit(CompressionType::kNone, test::OffsetStride(), &totals));
+  std::printf("[corruption] SST, every %zu. bit: %llu flips, %llu found by reads, %llu by "
               "VerifyChecksums, 0 wrong answers\n",
-              static_cast<unsigned long long>(totals.flips),
+              test::OffsetStride(), static_cast<unsigned long long>(totals.flips),
               static_cast<unsigned long long>(totals.found_by_reads),
               static_cast<unsigned long long>(totals.found_by_verify));
   EXPECT_EQ(totals.found_by_verify, totals.flips);
@@ -186,10 +186,11 @@ TEST(DBCorruptionTest, EveryBitOfAnSstFlipped) {
 #ifdef STRATA_HAVE_SNAPPY
 TEST(DBCorruptionTest, BitsOfASnappyCompressedSstFlipped) {
   SstFlipTotals totals;
-  ASSERT_NO_FATAL_FAILURE(FlipEverySstBit(CompressionType::kSnappy, 3, &totals));
-  std::printf("[corruption] snappy SST, every 3rd bit: %llu flips, %llu found by reads, %llu by "
+  ASSERT_NO_FATAL_FAILURE(
+      FlipEverySstBit(CompressionType::kSnappy, 3 * test::OffsetStride(), &totals));
+  std::printf("[corruption] snappy SST, every %zu. bit: %llu flips, %llu found by reads, %llu by "
               "VerifyChecksums, 0 wrong answers\n",
-              static_cast<unsigned long long>(totals.flips),
+              3 * test::OffsetStride(), static_cast<unsigned long long>(totals.flips),
               static_cast<unsigned long long>(totals.found_by_reads),
               static_cast<unsigned long long>(totals.found_by_verify));
   EXPECT_EQ(totals.found_by_verify, totals.flips);

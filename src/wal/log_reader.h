@@ -18,7 +18,7 @@
 // record due where reading stopped, when the end of the file cuts it short, is never searched in
 // a WAL: it may be user data that looks like a record. The checksum does not cover the length
 // field, so a record whose checksum matches at a length one bit away from the stored one is
-// taken to have a damaged length, and to end there (docs/format-log.md §3.4).
+// taken to have a damaged length, and to end there (docs/format.md §3.4).
 //
 // The file header (first record) is checked: a wrong magic, kind or file number is Corruption;
 // a newer format version is NotSupported. A file too short to hold a whole header is an empty
