@@ -279,6 +279,63 @@ TEST(DBCorruptionTest, RandomBitFlipsInWalManifestAndCurrent) {
               static_cast<unsigned long long>(refused[3]));
 }
 
+// A torn or zeroed tail of the newest WAL: what a crash during an append leaves, on a file system
+// that keeps a prefix of the appended bytes (truncated) or one that extends the file before the
+// data reaches it (zeroed, as with preallocated space). For every byte offset in the last 12
+// records, the file is cut there, or zeroed from there to its end: Open must succeed and recover
+// exactly the writes whose records end at or before the offset.
+TEST(DBCorruptionTest, NewestWalTruncatedOrZeroedAtEveryByteOfItsLastRecords) {
+  const uint64_t seed = test::TestSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  test::TwoWalState state;
+  ASSERT_NO_FATAL_FAILURE(test::BuildTwoWalState(seed, 12, &state));
+  const size_t n = state.history.size();
+  FileSystem* fs = state.fs.get();
+  const std::string wal = LogFileName(kDBPath, state.new_wal);
+  const std::string data = test::ReadWholeFile(fs, wal);
+  const auto records = test::LogRecordRanges(fs, wal, log::LogKind::kWal, state.new_wal);
+  ASSERT_EQ(records.size(), n - state.new_wal_first_op);
+  ASSERT_GE(records.size(), 12u);
+  const uint64_t from = records[records.size() - 12].first;
+  const size_t stride = test::OffsetStride();
+  uint64_t opens = 0;
+  for (const bool zero : {false, true}) {
+    for (uint64_t cut = from; cut <= data.size(); cut += stride) {
+      SCOPED_TRACE(std::string(zero ? "zeroed" : "truncated") + " at byte " +
+                   std::to_string(cut) + " of " + std::to_string(data.size()) + " in " + wal);
+      size_t whole = 0;  // records that end at or before the cut
+      while (whole < records.size() && records[whole].second <= cut) whole++;
+      const size_t expect_ops = state.new_wal_first_op + whole;
+      std::shared_ptr<MemFileSystem> copy = state.fs->CrashClone(CrashOptions());
+      std::string damaged = data.substr(0, cut);
+      if (zero) damaged.resize(data.size(), '\0');
+      test::WriteWholeFile(copy.get(), wal, damaged);
+      std::unique_ptr<DB> db;
+      ASSERT_OK(DB::Open(test::TwoWalOptions(copy), kDBPath, &db));
+      opens++;
+      KV got;
+      ASSERT_OK(test::ScanAll(db.get(), &got));
+      const KV want = state.history.State(expect_ops);
+      ASSERT_TRUE(got == want) << "expected the first " << expect_ops << " of " << n
+                               << " writes:" << test::DescribeDiff(want, got);
+      // The recovered DB takes new writes and keeps them across another reopen.
+      ASSERT_OK(db->Put(WriteOptions(), "after-recovery", "x"));
+      db.reset();
+      ASSERT_OK(DB::Open(test::TwoWalOptions(copy), kDBPath, &db));
+      std::string v;
+      ASSERT_OK(db->Get(ReadOptions(), "after-recovery", &v));
+      ASSERT_OK(db->Delete(WriteOptions(), "after-recovery"));
+      got.clear();
+      ASSERT_OK(test::ScanAll(db.get(), &got));
+      ASSERT_TRUE(got == want) << test::DescribeDiff(want, got);
+    }
+  }
+  std::printf("[corruption] newest WAL cut or zeroed at %llu offsets of its last 12 records "
+              "(%llu bytes): every Open recovered exactly the whole records before the offset\n",
+              static_cast<unsigned long long>(opens),
+              static_cast<unsigned long long>(data.size() - from));
+}
+
 // The MANIFEST's last record is where a torn append ends up, and recovery accepts a damaged last
 // record as one (its change never took effect). But a bit flipped in a last record that was
 // written whole and synced is not a torn write: if its change took effect (here a flush, after
