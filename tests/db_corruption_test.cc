@@ -45,7 +45,7 @@ bool ParseBlockOffset(const std::string& msg, uint64_t* offset, uint64_t* size) 
   return std::sscanf(msg.c_str() + at, "at offset %lu (size %lu)", offset, size) == 2;
 }
 
-// ---- Every bit of a small SST ---------------------------------------------------------------------
+// ---- Every bit of a small SST ----------------------------------------------------------------
 
 struct ReadOutcome {
   uint64_t errors = 0;
@@ -175,8 +175,8 @@ void FlipEverySstBit(CompressionType compression, uint64_t stride, SstFlipTotals
 TEST(DBCorruptionTest, EveryBitOfAnSstFlipped) {
   SstFlipTotals totals;
   ASSERT_NO_FATAL_FAILURE(FlipEverySstBit(CompressionType::kNone, test::OffsetStride(), &totals));
-  std::printf("[corruption] SST, every %zu. bit: %llu flips, %llu found by reads, %llu by "
-              "VerifyChecksums, 0 wrong answers\n",
+  std::printf("[corruption] SST, every bit (stride %zu): %llu flips, %llu found by reads, "
+              "%llu by VerifyChecksums, 0 wrong answers\n",
               test::OffsetStride(), static_cast<unsigned long long>(totals.flips),
               static_cast<unsigned long long>(totals.found_by_reads),
               static_cast<unsigned long long>(totals.found_by_verify));
@@ -188,8 +188,8 @@ TEST(DBCorruptionTest, BitsOfASnappyCompressedSstFlipped) {
   SstFlipTotals totals;
   ASSERT_NO_FATAL_FAILURE(
       FlipEverySstBit(CompressionType::kSnappy, 3 * test::OffsetStride(), &totals));
-  std::printf("[corruption] snappy SST, every %zu. bit: %llu flips, %llu found by reads, %llu by "
-              "VerifyChecksums, 0 wrong answers\n",
+  std::printf("[corruption] snappy SST, bits at stride %zu: %llu flips, %llu found by reads, "
+              "%llu by VerifyChecksums, 0 wrong answers\n",
               3 * test::OffsetStride(), static_cast<unsigned long long>(totals.flips),
               static_cast<unsigned long long>(totals.found_by_reads),
               static_cast<unsigned long long>(totals.found_by_verify));
@@ -233,7 +233,7 @@ TEST(DBCorruptionTest, RandomBitFlipsInWalManifestAndCurrent) {
   const uint64_t last_record_start = new_wal_records.back().first;
 
   Random rnd(seed * 17 + 3);
-  const uint64_t flips = static_cast<uint64_t>(2000 * test::TestScale());
+  const uint64_t flips = static_cast<uint64_t>(4000 * test::TestScale());
   uint64_t per_target[4] = {}, refused[4] = {}, torn_tail_recoveries = 0;
   for (uint64_t f = 0; f < flips; f++) {
     const size_t which = f % targets.size();
@@ -492,7 +492,7 @@ TEST(DBCorruptionTest, VerifyChecksumsFindsADamagedManifest) {
   EXPECT_NE(s.ToString().find(manifest), std::string::npos) << s.ToString();
 }
 
-// ---- A disk that corrupts what it writes ---------------------------------------------------------
+// ---- A disk that corrupts what it writes ------------------------------------------------------
 
 // A HookFileSystem whose Append flips one byte of data written to SST files (while armed).
 struct FaultyDisk {

@@ -35,8 +35,9 @@ struct Options {
   bool create_if_missing = false;
   // Fail Open if the path already holds a DB.
   bool error_if_exists = false;
-  // Verify aggressively: fail Open on any corruption found (never skip), and read back every
-  // freshly written SST, verifying each block, before the MANIFEST refers to it.
+  // Read back every freshly written SST (flush and compaction output), verifying the checksum of
+  // every block and the entry count, before the MANIFEST refers to it. (Open fails on any
+  // corruption it finds whatever this says: recovery never skips damage.)
   bool paranoid_checks = true;
 
   // The key order. Default: BytewiseComparator(). Persisted and checked on Open.
@@ -87,8 +88,10 @@ struct ReadOptions {
   // Read as of this snapshot (from DB::GetSnapshot). Null: the latest state at the call (for an
   // iterator: at its creation).
   const Snapshot* snapshot = nullptr;
-  // Verify the checksum of every block read from an SST. Turning it off only skips the check on
-  // blocks already in memory paths that allow it; WAL and MANIFEST are always verified.
+  // Verify the checksum of every SST data block this operation reads. false skips the check
+  // only for blocks read from the file and not kept in the block cache: blocks entering the
+  // cache are always verified, as are an SST's footer, index and filter (when it is opened),
+  // compaction inputs, and every WAL and MANIFEST record.
   bool verify_checksums = true;
   // Keep blocks read by this operation in the block cache.
   bool fill_cache = true;
