@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "reliability_util.h"
 #include "testutil.h"
+#include "util/checksum.h"
+#include "util/coding.h"
+#include "wal/log_format.h"
 
 namespace strata {
 namespace {
@@ -447,6 +451,60 @@ TEST_F(DBTest, ComparatorMismatchIsRefused) {
   const Status s = DB::Open(options, path_, &db);
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(std::string::npos, s.ToString().find("comparator")) << s.ToString();
+}
+
+// Files written by a newer strata (a higher format version) are refused with NotSupported
+// naming the file, not misread and not reported as damage.
+TEST_F(DBTest, NewerFormatVersionsAreNotSupported) {
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(db_->Flush());
+  ASSERT_OK(Put("b", "2"));
+  Close();
+  const auto manifests = test::FileNumbers(fs_.get(), path_, FileType::kDescriptorFile);
+  const auto wals = test::FileNumbers(fs_.get(), path_, FileType::kLogFile);
+  const auto ssts = test::FileNumbers(fs_.get(), path_, FileType::kTableFile);
+  ASSERT_EQ(manifests.size(), 1u);
+  ASSERT_EQ(ssts.size(), 1u);
+  ASSERT_FALSE(wals.empty());
+
+  // A log file's header record: fixed32 checksum, fixed16 length, type, then the 21-byte
+  // header (magic, fixed32 format_version at file offset 15, kind, file number).
+  auto with_log_version = [&](const std::string& path, uint32_t version) {
+    std::string data = test::ReadWholeFile(fs_.get(), path);
+    EncodeFixed32(data.data() + 15, version);
+    const std::string_view record = std::string_view(data).substr(6, 22);  // type | header
+    EncodeFixed32(data.data(), Checksum32(record, log::kChecksumSeed));
+    test::WriteWholeFile(fs_.get(), path, data);
+  };
+  for (const std::string& path :
+       {DescriptorFileName(path_, manifests[0]), LogFileName(path_, wals.back())}) {
+    SCOPED_TRACE(path);
+    const std::string original = test::ReadWholeFile(fs_.get(), path);
+    with_log_version(path, 2);
+    std::unique_ptr<DB> db;
+    const Status s = DB::Open(options_, path_, &db);
+    EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+    EXPECT_NE(s.ToString().find(path), std::string::npos) << s.ToString();
+    EXPECT_EQ(db, nullptr);
+    test::WriteWholeFile(fs_.get(), path, original);
+  }
+
+  // An SST's footer keeps fixed32 format_version 12 bytes before the end of the file.
+  const std::string sst = TableFileName(path_, ssts[0]);
+  const std::string original = test::ReadWholeFile(fs_.get(), sst);
+  std::string newer = original;
+  EncodeFixed32(newer.data() + newer.size() - 12, 2);
+  test::WriteWholeFile(fs_.get(), sst, newer);
+  Reopen();
+  std::string value;
+  const Status s = db_->Get(ReadOptions(), "a", &value);
+  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  EXPECT_NE(s.ToString().find(sst), std::string::npos) << s.ToString();
+  Close();
+  test::WriteWholeFile(fs_.get(), sst, original);
+  Reopen();
+  EXPECT_EQ(Get("a"), "1");
+  EXPECT_EQ(Get("b"), "2");
 }
 
 TEST_F(DBTest, CustomComparatorOrdersKeys) {
