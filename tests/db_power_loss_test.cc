@@ -335,9 +335,14 @@ class PowerLossRun {
 
     // 3. A second power loss during recovery: the clone's recovery is crashed at a random call,
     //    and what that leaves must recover to the same contents.
-    uint64_t target = 1 + crash_rnd_.Uniform(open_calls + 1);
+    uint64_t target, second_seed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // the DB's threads draw from crash_rnd_ too
+      target = 1 + crash_rnd_.Uniform(open_calls + 1);
+      second_seed = crash_rnd_.Next64();
+    }
     std::shared_ptr<MemFileSystem> second;
-    const CrashOptions second_options = CrashOptions::Randomized(crash_rnd_.Next64());
+    const CrashOptions second_options = CrashOptions::Randomized(second_seed);
     {
       auto hook = std::make_shared<HookFileSystem>(point.fs);
       std::mutex mu;
