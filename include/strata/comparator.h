@@ -4,9 +4,9 @@
 // in the MANIFEST and checked on every Open: a store written with one comparator refuses to open
 // with another (InvalidArgument), because its files would read back in the wrong order.
 //
-// Compare(a, b) == 0 must hold only for byte-equal keys: bloom filters and the block cache hash
-// the bytes of a key, so two keys a comparator calls equal but whose bytes differ would be
-// treated as different keys (a Get of one may miss the other).
+// Compare(a, b) == 0 must hold only for byte-equal keys: bloom filters hash the bytes of a key,
+// so of two keys a comparator calls equal but whose bytes differ, a Get of one may miss the
+// other.
 //
 // Thread safety: implementations must be safe for concurrent calls from many threads.
 // Lifetime: a Comparator passed in Options must outlive every DB opened with it.
