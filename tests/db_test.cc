@@ -507,6 +507,24 @@ TEST_F(DBTest, NewerFormatVersionsAreNotSupported) {
   EXPECT_EQ(Get("b"), "2");
 }
 
+// An empty batch written with sync makes every earlier write durable, as any sync write does.
+TEST_F(DBTest, EmptySyncWriteMakesEarlierWritesDurable) {
+  ASSERT_OK(Put("a", "1"));
+  ASSERT_OK(Put("b", "2"));
+  WriteBatch empty;
+  WriteOptions sync;
+  sync.sync = true;
+  ASSERT_OK(db_->Write(sync, &empty));
+  ASSERT_OK(db_->Write(WriteOptions(), &empty));  // no-op
+  fs_ = CrashSimulation::Of(fs_.get())->CrashClone(CrashOptions::PowerLoss());
+  options_.file_system = fs_;
+  Reopen();
+  EXPECT_EQ(Contents(), "a=1,b=2");
+  ASSERT_OK(Put("c", "3"));  // sequence numbers go on after the empty write
+  Reopen();
+  EXPECT_EQ(Contents(), "a=1,b=2,c=3");
+}
+
 TEST_F(DBTest, CustomComparatorOrdersKeys) {
   Close();
   static const ReverseComparator kReverse;

@@ -53,7 +53,8 @@ Status DBImpl::Delete(const WriteOptions& options, std::string_view key) {
 Status DBImpl::Write(const WriteOptions& options, WriteBatch* batch) {
   if (batch == nullptr) return Status::InvalidArgument("Write: batch is null");
   if (!batch->status().ok()) return batch->status();
-  if (batch->Count() == 0) return Status::OK();
+  // An empty batch writes nothing, but with sync it still makes every earlier write durable.
+  if (batch->Count() == 0 && !options.sync) return Status::OK();
   return WriteInternal(options, batch);
 }
 
@@ -107,19 +108,25 @@ Status DBImpl::WriteInternal(const WriteOptions& options, WriteBatch* batch) {
     // Only the leader touches the WAL and inserts into the memtable, so both happen without the
     // mutex; readers don't see the new entries until the last sequence is published below.
     mutex_.Unlock();
+    // A group of empty sync writes only syncs: it has nothing to log or insert.
+    const bool empty = WriteBatchInternal::Count(group.batch) == 0;
     const std::string_view record = WriteBatchInternal::Contents(group.batch);
-    s = log_->AddRecord(record);
-    if (s.ok()) s = logfile_->Flush();  // in the OS: survives a process crash
+    if (!empty) {
+      s = log_->AddRecord(record);
+      if (s.ok()) s = logfile_->Flush();  // in the OS: survives a process crash
+    }
     if (s.ok() && group.sync) {
       s = logfile_->Sync();
       stat_wal_syncs_.fetch_add(1, std::memory_order_relaxed);
     }
-    if (s.ok()) WriteBatchInternal::InsertTrusted(group.batch, mem);
-    stat_wal_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
-    stat_user_bytes_.fetch_add(record.size() - WriteBatchInternal::kHeaderSize,
-                               std::memory_order_relaxed);
-    stat_write_groups_.fetch_add(1, std::memory_order_relaxed);
-    stat_writes_.fetch_add(WriteBatchInternal::Count(group.batch), std::memory_order_relaxed);
+    if (s.ok() && !empty) {
+      WriteBatchInternal::InsertTrusted(group.batch, mem);
+      stat_wal_bytes_.fetch_add(record.size(), std::memory_order_relaxed);
+      stat_user_bytes_.fetch_add(record.size() - WriteBatchInternal::kHeaderSize,
+                                 std::memory_order_relaxed);
+      stat_write_groups_.fetch_add(1, std::memory_order_relaxed);
+      stat_writes_.fetch_add(WriteBatchInternal::Count(group.batch), std::memory_order_relaxed);
+    }
     mutex_.Lock();
     if (s.ok()) {
       versions_->SetLastSequence(last_sequence);
