@@ -4,11 +4,16 @@
 
 #include "strata/db.h"
 
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "fs/mapped_region.h"
 #include "reliability_util.h"
 #include "testutil.h"
 #include "util/checksum.h"
@@ -597,13 +602,15 @@ TEST(DBPosixTest, WriteReopenRead) {
   ASSERT_OK(DestroyDB(path, options));
 }
 
-// Reads through memory mappings (Options::use_mmap_reads) return the same data, through Get,
-// iterators, compaction and checksum verification.
-TEST(DBPosixTest, MemoryMappedReads) {
+// Reads through memory mappings (Options::use_mmap_reads, the default) and with pread return the
+// same data, through Get, iterators, compaction and checksum verification.
+class DBReadModeTest : public testing::TestWithParam<bool> {};
+
+TEST_P(DBReadModeTest, ReadsReturnWhatWasWritten) {
   test::TempDir dir;
   Options options;
   options.create_if_missing = true;
-  options.use_mmap_reads = true;
+  options.use_mmap_reads = GetParam();
   options.write_buffer_size = 64 * 1024;
   const std::string path = dir.path() + "/db";
   std::unique_ptr<DB> db;
@@ -640,6 +647,115 @@ TEST(DBPosixTest, MemoryMappedReads) {
       ASSERT_OK(DB::Open(options, path, &db));
     }
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(MmapAndPread, DBReadModeTest, testing::Bool(),
+                         [](const testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Mmap" : "Pread";
+                         });
+
+// An SST that loses pages under its mapping (here: truncated behind the DB's back; a disk I/O
+// error raises the same SIGBUS) fails each read that touches the lost pages with an IOError
+// naming the file: never a dead process, a wrong value or a false NotFound. Once the file is
+// whole again, reads succeed again (the table is mapped afresh).
+TEST(DBPosixTest, MappedTableThatLosesPagesFailsReadsWithIOError) {
+  test::TempDir dir;
+  Options options;
+  options.create_if_missing = true;
+  ASSERT_TRUE(options.use_mmap_reads);
+  const std::string path = dir.path() + "/db";
+  std::unique_ptr<DB> db;
+  ASSERT_OK(DB::Open(options, path, &db));
+  std::map<std::string, std::string> model;
+  Random rnd(test::TestSeed());
+  for (int i = 0; i < 3000; i++) {
+    const std::string key = test::NumberKey(i);
+    model[key] = test::RandomString(&rnd, 100 + rnd.Uniform(200));
+    ASSERT_OK(db->Put(WriteOptions(), key, model[key]));
+  }
+  ASSERT_OK(db->Flush());
+  std::vector<std::string> children;
+  ASSERT_OK(DefaultFileSystem()->GetChildren(path, &children));
+  std::string sst;
+  for (const std::string& name : children) {
+    if (name.ends_with(".sst")) sst = path + "/" + name;
+  }
+  ASSERT_FALSE(sst.empty());
+  std::string contents;
+  {
+    std::ifstream in(sst, std::ios::binary);
+    contents.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(contents.size(), 0u);
+  // Every read maps the table now; one scan is under way when the pages go.
+  std::string got;
+  ASSERT_OK(db->Get(ReadOptions(), model.begin()->first, &got));
+  std::unique_ptr<Iterator> scan = db->NewIterator(ReadOptions());
+  scan->SeekToFirst();
+  ASSERT_TRUE(scan->Valid());
+
+  // Keep the first half: data blocks of the first half of the keys; the rest of the data, the
+  // index and the filter are lost.
+  ASSERT_EQ(0, truncate(sst.c_str(), static_cast<off_t>(contents.size() / 2)));
+  const uint64_t faults_before = mapped_region::TotalFaults();
+  {
+    auto expected = model.begin();
+    for (; scan->Valid(); scan->Next(), ++expected) {
+      ASSERT_NE(model.end(), expected);
+      ASSERT_EQ(expected->first, scan->key());
+      ASSERT_EQ(expected->second, scan->value());
+    }
+    EXPECT_TRUE(scan->status().IsIOError()) << scan->status().ToString();
+    EXPECT_NE(model.end(), expected) << "the scan cannot have seen every key";
+    scan.reset();
+  }
+  EXPECT_GT(mapped_region::TotalFaults(), faults_before);
+  for (const auto& [k, v] : model) {
+    const Status s = db->Get(ReadOptions(), k, &got);
+    if (s.ok()) {
+      ASSERT_EQ(v, got) << k;
+      continue;
+    }
+    // The table is mapped afresh (its old mapping failed) and found shorter than the MANIFEST
+    // says: Corruption.
+    ASSERT_TRUE(s.IsIOError() || s.IsCorruption()) << k << ": " << s.ToString();
+    EXPECT_NE(std::string::npos, s.ToString().find(sst)) << s.ToString();
+  }
+  {
+    std::unique_ptr<Iterator> it = db->NewIterator(ReadOptions());
+    auto expected = model.begin();
+    for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected) {
+      ASSERT_NE(model.end(), expected);
+      ASSERT_EQ(expected->first, it->key());
+      ASSERT_EQ(expected->second, it->value());
+    }
+    EXPECT_FALSE(it->status().ok()) << "a scan over lost pages must not end quietly";
+  }
+  EXPECT_FALSE(db->VerifyChecksums().ok());
+
+  // The file whole again (its pages re-read from disk): every read succeeds.
+  {
+    std::unique_ptr<WritableFile> w;
+    ASSERT_OK(DefaultFileSystem()->NewWritableFile(sst, &w));
+    ASSERT_OK(w->Append(contents));
+    ASSERT_OK(w->Close());
+  }
+  for (const auto& [k, v] : model) {
+    ASSERT_OK(db->Get(ReadOptions(), k, &got));
+    ASSERT_EQ(v, got);
+  }
+  ASSERT_OK(db->VerifyChecksums());
+
+  // A point read that meets lost pages (the filter, at the end of the file) fails with the
+  // mapping's IOError, not NotFound.
+  ASSERT_EQ(0, truncate(sst.c_str(), static_cast<off_t>(contents.size() / 2)));
+  const Status lost = db->Get(ReadOptions(), model.begin()->first, &got);
+  EXPECT_TRUE(lost.IsIOError()) << lost.ToString();
+  EXPECT_NE(std::string::npos, lost.ToString().find(sst)) << lost.ToString();
+  EXPECT_NE(std::string::npos, lost.ToString().find("memory-mapped")) << lost.ToString();
+
+  // Nothing above was a background error: the DB still takes writes.
+  ASSERT_OK(db->Put(WriteOptions(), "after", "ok"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "strata/file_system.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "fs/fault_injection_fs.h"
+#include "fs/mapped_region.h"
 #include "fs/mem_fs.h"
 #include "testutil.h"
 
@@ -469,6 +471,84 @@ TEST(PosixFileSystemTest, LockIsVisibleToOtherProcesses) {
   int status = 0;
   ASSERT_EQ(pid, waitpid(pid, &status, 0));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child could take the lock";
+}
+
+// A mapped file that shrinks under its mapping: reading the lost pages raises SIGBUS, which the
+// file system's handler turns into zeros plus an IOError from MappingStatus() and every later
+// Read, instead of a dead process. Pages that still exist keep their bytes.
+TEST(PosixFileSystemTest, MappedPageThatCannotBeReadBecomesAnIOError) {
+  test::TempDir tmp;
+  const std::string path = tmp.path() + "/f";
+  const long page = sysconf(_SC_PAGESIZE);
+  ASSERT_GT(page, 0);
+  const auto page_size = static_cast<size_t>(page);
+  std::string data(3 * page_size, '\0');
+  for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>('a' + i % 26);
+  {
+    std::unique_ptr<WritableFile> w;
+    ASSERT_OK(DefaultFileSystem()->NewWritableFile(path, &w));
+    ASSERT_OK(w->Append(data));
+    ASSERT_OK(w->Close());
+  }
+  std::unique_ptr<RandomAccessFile> file;
+  ASSERT_OK(DefaultFileSystem()->NewMemoryMappedFile(path, &file));
+  ASSERT_TRUE(file->IsMemoryMapped());
+  std::string_view first_page;
+  std::string_view last_page;
+  ASSERT_OK(file->Read(0, page_size, &first_page, nullptr));
+  ASSERT_OK(file->Read(2 * page_size, page_size, &last_page, nullptr));
+  ASSERT_OK(file->MappingStatus());
+
+  ASSERT_EQ(0, truncate(path.c_str(), static_cast<off_t>(page_size)));  // drops pages 2 and 3
+  const uint64_t faults_before = mapped_region::TotalFaults();
+  // volatile: every byte is really loaded from the mapping.
+  const volatile char* lost = last_page.data();
+  size_t nonzero = 0;
+  for (size_t i = 0; i < page_size; i++) nonzero += lost[i] != 0;
+  EXPECT_EQ(0u, nonzero) << "a lost page reads as zeros";
+  EXPECT_EQ(faults_before + 1, mapped_region::TotalFaults());
+  EXPECT_EQ(data.substr(0, page_size), std::string(first_page)) << "a kept page is unchanged";
+
+  const Status s = file->MappingStatus();
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find(path)) << s.ToString();
+  EXPECT_NE(std::string::npos, s.ToString().find("SIGBUS")) << s.ToString();
+  std::string_view got;
+  EXPECT_TRUE(file->Read(0, 10, &got, nullptr).IsIOError()) << "the file stays failed";
+  EXPECT_TRUE(got.empty());
+
+  // A new mapping of the file (now one page long) starts clean.
+  std::unique_ptr<RandomAccessFile> again;
+  ASSERT_OK(DefaultFileSystem()->NewMemoryMappedFile(path, &again));
+  ASSERT_OK(again->Read(0, 2 * page_size, &got, nullptr));
+  EXPECT_EQ(data.substr(0, page_size), std::string(got));
+  EXPECT_OK(again->MappingStatus());
+}
+
+// A SIGBUS that is not about a strata mapping still gets the default action: strata's handler
+// passes it on instead of swallowing it.
+TEST(PosixFileSystemDeathTest, OtherSigbusStillKills) {
+  testing::FLAGS_gtest_death_test_style = "threadsafe";
+  test::TempDir tmp;
+  const std::string path = tmp.path() + "/own";
+  const std::string strata_path = tmp.path() + "/strata";
+  EXPECT_DEATH(
+      {
+        // A strata mapping first, so that strata's handler is installed in this process.
+        std::unique_ptr<WritableFile> w;
+        if (!DefaultFileSystem()->NewWritableFile(strata_path, &w).ok()) _exit(0);
+        if (!w->Append(std::string(100, 'x')).ok() || !w->Close().ok()) _exit(0);
+        std::unique_ptr<RandomAccessFile> mapped;
+        if (!DefaultFileSystem()->NewMemoryMappedFile(strata_path, &mapped).ok()) _exit(0);
+        const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0 || ftruncate(fd, 1 << 16) != 0) _exit(0);
+        void* own = mmap(nullptr, 1 << 16, PROT_READ, MAP_SHARED, fd, 0);
+        if (own == MAP_FAILED || ftruncate(fd, 0) != 0) _exit(0);
+        const volatile char* p = static_cast<const char*>(own);
+        std::fprintf(stderr, "read %d\n", p[100]);  // SIGBUS: not a strata mapping
+        _exit(0);
+      },
+      "");
 }
 
 TEST(PosixFileSystemTest, ErrorsNameThePathAndOperation) {

@@ -46,6 +46,11 @@ class RandomAccessFile {
   // True if Read always returns a view of memory owned by the file (a memory mapping), valid as
   // long as the file, without using scratch — which may then be null.
   virtual bool IsMemoryMapped() const { return false; }
+  // For a memory-mapped file: IOError if some page of the mapping could not be read since the
+  // file was opened (a device I/O error, or the file shrank). Such a page reads as zeros, so a
+  // caller that used views returned by Read checks this afterwards and discards what it read if
+  // it is not ok; every later Read fails too. Always ok for other files.
+  virtual Status MappingStatus() const { return Status::OK(); }
 };
 
 // A file written sequentially (WAL, SST, MANIFEST, CURRENT temp file).
@@ -94,9 +99,10 @@ class FileSystem {
   }
 
   // Like NewRandomAccessFile, but reads may be served from a memory mapping of the file (see
-  // RandomAccessFile::IsMemoryMapped): no system call and no copy per read. The price: an I/O
-  // error while the kernel pages the file in cannot be returned as a Status and kills the
-  // process with SIGBUS. Default: NewRandomAccessFile.
+  // RandomAccessFile::IsMemoryMapped): no system call and no copy per read. An I/O error while
+  // the kernel pages the file in arrives as SIGBUS instead of an error code; an implementation
+  // must turn it into RandomAccessFile::MappingStatus() (the POSIX file system installs a SIGBUS
+  // handler for its mappings, see docs/durability.md) or not map. Default: NewRandomAccessFile.
   virtual Status NewMemoryMappedFile(const std::string& path,
                                      std::unique_ptr<RandomAccessFile>* result) {
     return NewRandomAccessFile(path, result);

@@ -66,9 +66,14 @@ struct Options {
   CompressionType compression = CompressionType::kNone;
   // Read SST files through memory mappings (FileSystem::NewMemoryMappedFile): no system call or
   // copy per block read, and uncompressed blocks are read in place rather than through the
-  // block cache. Off by default because an I/O error of the disk during such a read kills the
-  // process (SIGBUS) instead of being returned as an IOError Status.
-  bool use_mmap_reads = false;
+  // block cache (compressed ones are still cached once decompressed). A page the kernel cannot
+  // read (disk I/O error, or the file truncated behind strata's back) raises SIGBUS; the POSIX
+  // file system handles it for its own mappings, so the read fails with an IOError Status naming
+  // the file instead of killing the process (docs/durability.md, "I/O errors of mapped reads").
+  // The handler is installed when the first table is mapped and passes every other SIGBUS to the
+  // handler installed before it; an application that installs its own SIGBUS handler later must
+  // chain to the previous one, or set this to false. false: every block is read with pread.
+  bool use_mmap_reads = true;
 
   // ---- Level sizing and compaction ----
   // L0 file count that triggers an L0->L1 compaction.

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "fs/mapped_region.h"
 #include "strata/file_system.h"
 #include "util/mutex.h"
 
@@ -154,15 +155,24 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 // Reads served from a read-only shared mapping of the whole file, taken at open: no system call
 // and no copy per read. SST files never change once written, so the mapping stays exact; reads
 // past the mapped size return what exists (the size at open), like pread at end of file.
+//
+// The mapping is registered with mapped_region, so a page that cannot be read (I/O error, or the
+// file shrank) reads as zeros instead of killing the process; MappingStatus() then reports it,
+// and every later Read fails.
 class PosixMappedRandomAccessFile final : public RandomAccessFile {
  public:
-  PosixMappedRandomAccessFile(std::string path, const char* base, size_t size)
-      : path_(std::move(path)), base_(base), size_(size) {}
+  PosixMappedRandomAccessFile(std::string path, const char* base, size_t size, int slot)
+      : path_(std::move(path)), base_(base), size_(size), slot_(slot) {}
   ~PosixMappedRandomAccessFile() override {
+    if (slot_ >= 0) mapped_region::Unregister(slot_);
     if (base_ != nullptr) ::munmap(const_cast<char*>(base_), size_);
   }
 
   Status Read(uint64_t offset, size_t n, std::string_view* result, char*) const override {
+    if (Status s = MappingStatus(); !s.ok()) {
+      *result = std::string_view();
+      return s;
+    }
     if (offset >= size_) {
       *result = std::string_view();
     } else {
@@ -172,10 +182,20 @@ class PosixMappedRandomAccessFile final : public RandomAccessFile {
   }
   bool IsMemoryMapped() const override { return true; }
 
+  Status MappingStatus() const override {
+    if (slot_ < 0) return Status::OK();
+    const uint32_t faults = mapped_region::Faulted(slot_);
+    if (faults == 0) return Status::OK();
+    return Status::IOError(path_, std::to_string(faults) +
+                                      " page(s) of the memory-mapped file could not be read "
+                                      "(SIGBUS: a device I/O error, or the file was truncated)");
+  }
+
  private:
   const std::string path_;
   const char* const base_;  // null for an empty file
   const size_t size_;
+  const int slot_;  // mapped_region slot; -1 for an empty file
 };
 
 // After the first failed write, fdatasync or close the file is broken for good: the kernel may
@@ -481,13 +501,21 @@ class PosixFileSystem final : public FileSystem {
     if (::fstat(fd.get(), &st) != 0) return PosixError(path, "fstat", errno);
     const auto size = static_cast<size_t>(st.st_size);
     const char* base = nullptr;
+    int slot = -1;
     if (size > 0) {
       void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
       if (map == MAP_FAILED) return PosixError(path, "mmap", errno);
+      slot = mapped_region::Register(map, size);
+      if (slot < 0) {
+        // No room to guard another mapping: read this file with pread, which reports errors.
+        ::munmap(map, size);
+        *result = std::make_unique<PosixRandomAccessFile>(path, std::move(fd));
+        return Status::OK();
+      }
       base = static_cast<const char*>(map);
     }
     // The mapping keeps the file's pages reachable; the descriptor is not needed any more.
-    *result = std::make_unique<PosixMappedRandomAccessFile>(path, base, size);
+    *result = std::make_unique<PosixMappedRandomAccessFile>(path, base, size, slot);
     return Status::OK();
   }
 

@@ -25,6 +25,9 @@ struct Table::Rep {
   bool has_properties = false;
   uint64_t data_end = 0;  // offset just past the last data block
   TableProperties props;
+  // Read through a memory mapping: index, filter and in-place data blocks view the file's pages,
+  // and every result built from them is checked against the mapping's status (see below).
+  bool mapped = false;
 
   const InternalKeyComparator* cmp() const { return options.comparator; }
 
@@ -54,6 +57,11 @@ struct Table::Rep {
   Status FindDataEnd();
   Status GetDataBlock(const ReadOptions& ro, const BlockHandle& handle,
                       std::shared_ptr<const Block>* block) const;
+  Status Get(const ReadOptions& options, const LookupKey& key, GetState* state,
+             std::string* value) const;
+  // Ok, or the IOError of a page of the mapping that could not be read: then whatever was read
+  // from the mapping may be zeros and must not reach a caller.
+  Status MappingStatus() const { return mapped ? file->MappingStatus() : Status::OK(); }
   // An iterator over the data block named by an index entry's value (or carrying the error).
   std::unique_ptr<InternalIterator> NewDataBlockIterator(const ReadOptions& ro,
                                                          std::string_view index_value) const;
@@ -133,6 +141,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   }
   auto rep = std::make_unique<Rep>();
   rep->options = options;
+  rep->mapped = file->IsMemoryMapped();
   rep->file = std::move(file);
   rep->file_name = std::make_shared<const std::string>(std::move(file_name));
 
@@ -141,6 +150,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   if (s.ok()) s = rep->ReadVerifiedBlock(rep->footer.index_handle, &rep->index_block);
   if (s.ok()) s = rep->ReadFilterAndProperties();
   if (s.ok()) s = rep->FindDataEnd();
+  if (Status m = rep->MappingStatus(); !m.ok()) s = std::move(m);
   if (!s.ok()) return s;
   if (rep->options.block_cache != nullptr) rep->cache_id = rep->options.block_cache->NewId();
   *table = std::shared_ptr<Table>(new Table(std::move(rep)));
@@ -195,18 +205,96 @@ std::unique_ptr<InternalIterator> Table::Rep::NewDataBlockIterator(
   return NewBlockIterator(std::move(block), cmp());
 }
 
+namespace {
+
+// A mapped table's iterator. After each move it touches the value's pages (the key's were read
+// by the move itself), then checks the mapping: a page that failed to load reads as zeros, so
+// the iteration ends with the mapping's IOError instead of handing zeros to the caller. status()
+// checks again, so a page that fails after the last move (e.g. while a compaction copies the
+// value) still fails the whole scan.
+class MappedTableIterator final : public InternalIterator {
+ public:
+  MappedTableIterator(std::unique_ptr<InternalIterator> iter, std::shared_ptr<const Table> table,
+                      const RandomAccessFile* file)
+      : iter_(std::move(iter)), table_(std::move(table)), file_(file) {}
+
+  bool Valid() const override { return status_.ok() && iter_->Valid(); }
+  void SeekToFirst() override {
+    iter_->SeekToFirst();
+    Check();
+  }
+  void SeekToLast() override {
+    iter_->SeekToLast();
+    Check();
+  }
+  void Seek(std::string_view target) override {
+    iter_->Seek(target);
+    Check();
+  }
+  void Next() override {
+    iter_->Next();
+    Check();
+  }
+  void Prev() override {
+    iter_->Prev();
+    Check();
+  }
+  std::string_view key() const override { return iter_->key(); }
+  std::string_view value() const override { return iter_->value(); }
+  Status status() const override {
+    if (!status_.ok()) return status_;
+    if (Status s = file_->MappingStatus(); !s.ok()) return s;
+    return iter_->status();
+  }
+
+ private:
+  void Check() {
+    if (iter_->Valid()) {
+      const std::string_view v = iter_->value();
+      if (!v.empty()) {
+        const volatile char* p = v.data();
+        for (size_t i = 0; i < v.size(); i += 4096) (void)p[i];
+        (void)p[v.size() - 1];
+      }
+    }
+    if (Status s = file_->MappingStatus(); !s.ok() && status_.ok()) status_ = std::move(s);
+  }
+
+  std::unique_ptr<InternalIterator> iter_;
+  std::shared_ptr<const Table> table_;  // keeps the mapping alive
+  const RandomAccessFile* file_;
+  Status status_;
+};
+
+}  // namespace
+
 std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options) const {
   // The block function holds the table: iterators may outlive every other handle on it.
-  return NewTwoLevelIterator(NewBlockIterator(rep_->index_block, rep_->cmp()),
-                             [self = shared_from_this(), options](std::string_view index_value) {
-                               return self->rep_->NewDataBlockIterator(options, index_value);
-                             });
+  auto iter = NewTwoLevelIterator(
+      NewBlockIterator(rep_->index_block, rep_->cmp()),
+      [self = shared_from_this(), options](std::string_view index_value) {
+        return self->rep_->NewDataBlockIterator(options, index_value);
+      });
+  if (!rep_->mapped) return iter;
+  return std::make_unique<MappedTableIterator>(std::move(iter), shared_from_this(),
+                                               rep_->file.get());
 }
 
 Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* state,
                   std::string* value) const {
+  Status s = rep_->Get(options, key, state, value);
+  if (Status m = rep_->MappingStatus(); !m.ok()) {
+    *state = GetState::kNotPresent;
+    value->clear();
+    return m;
+  }
+  return s;
+}
+
+Status Table::Rep::Get(const ReadOptions& options, const LookupKey& key, GetState* state,
+                       std::string* value) const {
   *state = GetState::kNotPresent;
-  const Rep& rep = *rep_;
+  const Rep& rep = *this;
   if (rep.filter != nullptr && !rep.filter->KeyMayMatch(key.user_key())) return Status::OK();
 
   const std::string_view target = key.internal_key();
@@ -267,6 +355,7 @@ Status Table::VerifyChecksums() const {
   std::shared_ptr<const Block> block;
   s = rep.ReadVerifiedBlock(rep.footer.metaindex_handle, &block);
   if (s.ok()) s = rep.ReadVerifiedBlock(rep.footer.index_handle, &block);
+  if (Status m = rep.MappingStatus(); !m.ok()) return m;
   if (s.ok() && rep.has_filter) {
     BlockContents contents;
     s = ReadBlock(rep.source, rep.filter_handle, /*verify_checksum=*/true, &contents);
@@ -287,8 +376,11 @@ Status Table::VerifyChecksums() const {
     }
     if (!it.status().ok()) return it.status();
   }
+  if (Status m = rep.MappingStatus(); !m.ok()) return m;
   return index_iter.status();
 }
+
+Status Table::MappingStatus() const { return rep_->MappingStatus(); }
 
 const TableProperties& Table::properties() const { return rep_->props; }
 

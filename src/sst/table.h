@@ -66,6 +66,11 @@ class Table : public std::enable_shared_from_this<Table> {
   // Reads and verifies every block of the file. The first failure is returned.
   Status VerifyChecksums() const;
 
+  // Ok unless the table is read through a memory mapping and a page of it could not be read
+  // (RandomAccessFile::MappingStatus): then every read of the table fails with that IOError,
+  // and the table should be opened again.
+  Status MappingStatus() const;
+
   const TableProperties& properties() const;
   const std::string& file_name() const;
 

@@ -36,7 +36,11 @@ Status TableCache::FindTable(uint64_t file_number, uint64_t file_size,
   const std::string_view cache_key(key, sizeof(key));
   if (std::shared_ptr<void> cached = cache_->Lookup(cache_key)) {
     *table = std::static_pointer_cast<Table>(std::move(cached));
-    return Status::OK();
+    if ((*table)->MappingStatus().ok()) return Status::OK();
+    // A page of its mapping failed (and now reads as zeros): map the file afresh, so that an
+    // error that has passed does not stick. Readers still holding the old table keep failing.
+    table->reset();
+    cache_->Erase(cache_key);
   }
   // Two threads missing at once both open the file; the second insert replaces the first, and
   // both readers stay valid. Failures are not cached: a later call retries.

@@ -19,7 +19,7 @@ struct TableOptions {
   int bloom_bits_per_key = 10;
   CompressionType compression = CompressionType::kNone;
   // Open files with FileSystem::NewMemoryMappedFile (Options::use_mmap_reads).
-  bool use_mmap_reads = false;
+  bool use_mmap_reads = true;
   // Shared block cache; null disables caching of data blocks.
   std::shared_ptr<Cache> block_cache;
 };

@@ -50,8 +50,9 @@ struct EngineOptions {
   size_t block_size = 4096;
   bool verify_checksums = true;  // on reads of blocks from files
   // Read SST files through memory mappings (strata: Options::use_mmap_reads; RocksDB:
-  // allow_mmap_reads). LevelDB always maps its table files on 64-bit systems.
-  bool mmap_reads = false;
+  // allow_mmap_reads). Unset: each engine's default (strata maps, RocksDB uses pread).
+  // LevelDB always maps its table files on 64-bit systems.
+  std::optional<bool> mmap_reads;
   bool create_if_missing = true;
 };
 

@@ -68,7 +68,7 @@ class RocksDBEngine final : public Engine {
     o.create_if_missing = options.create_if_missing;
     o.write_buffer_size = options.write_buffer_size;
     o.max_open_files = options.max_open_files;
-    o.allow_mmap_reads = options.mmap_reads;
+    if (options.mmap_reads.has_value()) o.allow_mmap_reads = *options.mmap_reads;
     o.compression = rocksdb::kNoCompression;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     read_options_.verify_checksums = options.verify_checksums;

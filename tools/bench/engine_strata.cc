@@ -90,7 +90,7 @@ class StrataEngine final : public Engine {
     o.bloom_bits_per_key = options.bloom_bits_per_key;
     o.block_cache_size = options.block_cache_size;
     o.max_open_files = options.max_open_files;
-    o.use_mmap_reads = options.mmap_reads;
+    if (options.mmap_reads.has_value()) o.use_mmap_reads = *options.mmap_reads;
     o.block_size = options.block_size;
     o.compression = CompressionType::kNone;
     read_options_.verify_checksums = options.verify_checksums;
