@@ -34,7 +34,12 @@ DEFINE_int64(cache_size, 8 << 20, "Block cache size in bytes");
 DEFINE_int64(write_buffer_size, 64 << 20, "Memtable size in bytes");
 DEFINE_int32(open_files, 1000, "Maximum number of open SST files");
 DEFINE_bool(mmap_read, false,
-            "Read SST files through memory mappings (strata, RocksDB; LevelDB always does)");
+            "Read SST files through memory mappings (strata, RocksDB; LevelDB always does). "
+            "Not given: each engine's default (strata maps, RocksDB does not)");
+DEFINE_int32(settle_seconds, 0,
+             "> 0: after each write benchmark, wait up to this many seconds for the DB directory "
+             "to stop changing (background flushes and compactions done) and report that space "
+             "too (every engine alike)");
 DEFINE_bool(verify_checksums, true, "Verify checksums of blocks read from files (every engine)");
 DEFINE_double(compression_ratio, 0.5,
               "Fraction of each value a compressor would keep (values' compressibility)");
@@ -114,13 +119,16 @@ strata::bench::BenchConfig ConfigFromFlags(std::vector<std::string> benchmarks) 
   c.compression_ratio = FLAGS_compression_ratio;
   c.seed = FLAGS_seed;
   c.histogram = FLAGS_histogram;
+  c.settle_seconds = FLAGS_settle_seconds;
   c.stats_interval = FLAGS_stats_interval;
   c.engine.write_buffer_size = static_cast<size_t>(FLAGS_write_buffer_size);
   c.engine.bloom_bits_per_key = FLAGS_bloom_bits;
   c.engine.block_cache_size = static_cast<size_t>(FLAGS_cache_size);
   c.engine.max_open_files = FLAGS_open_files;
   c.engine.verify_checksums = FLAGS_verify_checksums;
-  c.engine.mmap_reads = FLAGS_mmap_read;
+  if (!gflags::GetCommandLineFlagInfoOrDie("mmap_read").is_default) {
+    c.engine.mmap_reads = FLAGS_mmap_read;
+  }
   return c;
 }
 

@@ -317,6 +317,7 @@ struct Runner::Impl {
   void ReportCost(Cost cost, const CostSnapshot& before, int64_t logical_bytes) const;
   void ReportWriter(const char* name, const Totals& writer) const;
   void ReportEngineCounters(const CostSnapshot& before, const CostSnapshot& after) const;
+  void ReportSettledSpace(DirectoryUsage last) const;
 
   enum class KeyOrder { kSequential, kRandom };
   void DoWrite(ThreadContext& t, SharedState& shared, OpLimit& limit, KeyOrder order, bool sync,
@@ -414,7 +415,11 @@ void Runner::Impl::PrintHeader() const {
   std::printf("Compression:        none\n");
   std::printf("Verify checksums:   %s (blocks read from files)\n",
               e.verify_checksums ? "yes" : "no");
-  std::printf("Mmap reads:         %s\n", e.mmap_reads ? "yes" : "no (LevelDB maps anyway)");
+  if (e.mmap_reads.has_value()) {
+    std::printf("Mmap reads:         %s\n", *e.mmap_reads ? "yes" : "no (LevelDB maps anyway)");
+  } else {
+    std::printf("Mmap reads:         engine default (strata: yes, RocksDB: no, LevelDB: yes)\n");
+  }
   std::printf("Sync:               %s\n", config.sync ? "yes" : "no");
   std::printf("Threads:            %d\n", config.threads);
   std::printf("Batch size:         %d\n", config.batch_size);
@@ -722,7 +727,31 @@ void Runner::Impl::ReportCost(Cost cost, const CostSnapshot& before, int64_t log
   const DirectoryUsage usage = MeasureDirectory(config.db_path);
   PrintCostLine("space (DB directory)", Format("%.1f MB in %" PRIu64 " files",
                                                MiB(static_cast<double>(usage.bytes)), usage.files));
+  if (config.settle_seconds > 0 && cost == Cost::kWrites) ReportSettledSpace(usage);
   ReportEngineCounters(before, after);
+}
+
+// Polls the DB directory until it has not changed (bytes and file count) for a second: the
+// engine's background flushes and compactions are done, whatever the engine. Gives up after
+// config.settle_seconds.
+void Runner::Impl::ReportSettledSpace(DirectoryUsage last) const {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kPoll = std::chrono::milliseconds(100);
+  constexpr int kStablePolls = 10;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(config.settle_seconds);
+  int stable = 0;
+  while (stable < kStablePolls && Clock::now() < deadline) {
+    std::this_thread::sleep_for(kPoll);
+    const DirectoryUsage now = MeasureDirectory(config.db_path);
+    stable = now.bytes == last.bytes && now.files == last.files ? stable + 1 : 0;
+    last = now;
+  }
+  const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+  PrintCostLine("space (settled)",
+                Format("%.1f MB in %" PRIu64 " files (%s after %.1f s)",
+                       MiB(static_cast<double>(last.bytes)), last.files,
+                       stable >= kStablePolls ? "unchanged for 1 s" : "still changing", waited));
 }
 
 void Runner::Impl::ReportEngineCounters(const CostSnapshot& before,

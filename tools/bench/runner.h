@@ -33,6 +33,9 @@ struct BenchConfig {
   uint64_t seed = 0;
   bool histogram = false;
   int64_t stats_interval = 0;  // > 0: a progress line every this many ops per thread
+  // > 0: after each write benchmark, also wait (up to this long) until the DB directory stops
+  // changing, and report the space then: the footprint once flushes and compactions settle.
+  int settle_seconds = 0;
   EngineOptions engine;
 };
 
