@@ -19,6 +19,9 @@
 #   DB_ROOT=(a new /tmp/strata_compare.XXXXXX)   where the DBs live; removed at the end
 #   LOG_DIR=/tmp/strata_compare-logs-<date>      every strata_bench output, kept
 #   KEEP_DBS=0               1: leave the DBs in DB_ROOT
+#   SETTLE_SECONDS=60        after each write benchmark, wait (at most this long) until the DB
+#                            directory stops changing; write amp and space are measured then, so
+#                            they include the flushes and compactions the benchmark left behind
 #
 # Duration with the defaults (1M keys, 3 repeats, 3 engines): about 12 minutes on a 2-core cloud
 # VM, up to twice that when the machine is busy; 10M keys takes more than ten times as long.
@@ -56,6 +59,7 @@ FILLSYNC_NUM=${FILLSYNC_NUM:-$(( NUM / 100 > 0 ? NUM / 100 : 1 ))}
 RWW_READS=${RWW_READS:-$(( NUM / 4 > 0 ? NUM / 4 : 1 ))}
 LOG_DIR=${LOG_DIR:-/tmp/strata_compare-logs-$(date +%Y%m%d-%H%M%S)}
 KEEP_DBS=${KEEP_DBS:-0}
+SETTLE_SECONDS=${SETTLE_SECONDS:-60}
 
 if [[ ! -x "$STRATA_BENCH" ]]; then
   echo "compare.sh: $STRATA_BENCH not found; build it first:" >&2
@@ -87,6 +91,7 @@ describe_machine() {
   echo "Storage:   $(df -T "$DB_ROOT" | awk 'NR == 2 {print $2 " on " $1}') ($DB_ROOT)"
   echo "Load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, at start)"
   echo "Settings:  NUM=$NUM REPEATS=$REPEATS ENGINES=\"$ENGINES\" SEEKNEXT_READS=$SEEKNEXT_READS" \
+       "SETTLE_SECONDS=$SETTLE_SECONDS" \
        "FILLSYNC_NUM=$FILLSYNC_NUM RWW_READS=$RWW_READS ${EXTRA_FLAGS[*]:-}"
   echo "Logs:      $LOG_DIR"
 }
@@ -107,8 +112,10 @@ parse_log() {
       if (seen[name] > 1) name = name "#" seen[name]
       for (i = 1; i <= NF; i++) if ($i == "ops/sec;") print e, r, g "/" name, "ops", $(i - 1)
     }
-    /^  write amp \(process I\/O\) *:/ { print e, r, g "/" name, "wamp", after_colon() }
-    /^  space \(DB directory\) *:/ { print e, r, g "/" name, "size_mb", after_colon() }
+    /^  write amp \(process I\/O\) *:/ { print e, r, g "/" name, "wamp_end", after_colon() }
+    /^  space \(DB directory\) *:/ { print e, r, g "/" name, "size_mb_end", after_colon() }
+    /^  write amp \(settled\) *:/ { print e, r, g "/" name, "wamp", after_colon() }
+    /^  space \(settled\) *:/ { print e, r, g "/" name, "size_mb", after_colon() }
     /^  write amp \(strata\.stats\) *:/ { print e, r, g "/" name, "engine_wamp", after_colon() }
     /^Writer percentiles:/ {
       for (i = 1; i <= NF; i++) if ($i == "P99:") print e, r, g "/" name, "writer_p99", $(i + 1)
@@ -126,7 +133,8 @@ run_group() {
   local log="$LOG_DIR/$engine-r$repeat-$group.log"
   printf '  %-8s %-10s ' "$engine" "$group"
   local start=$SECONDS rc=0
-  "$STRATA_BENCH" --engine="$engine" --db="$DB_ROOT/$engine" --num="$NUM" "$@" \
+  "$STRATA_BENCH" --engine="$engine" --db="$DB_ROOT/$engine" --num="$NUM" \
+    --settle_seconds="$SETTLE_SECONDS" "$@" \
     ${EXTRA_FLAGS[@]+"${EXTRA_FLAGS[@]}"} > "$log" 2>&1 || rc=$?
   if (( rc == 0 )); then
     printf '%4ds\n' $(( SECONDS - start ))
@@ -189,7 +197,7 @@ over/overwrite wamp write_amp_overwrite low
 t2/fillrandom wamp write_amp_fillrandom_(2_threads) low
 over/overwrite engine_wamp strata.stats_write_amp_overwrite low
 rand/fillrandom size_mb db_MB_after_fillrandom low
-rand/compact size_mb db_MB_after_compact low
+rand/compact size_mb_end db_MB_after_compact low
 over/overwrite size_mb db_MB_after_overwrite low'
 
 awk -v engines="$ENGINES" -v rows="$rows" -v num="$NUM" -v repeats="$REPEATS" '
@@ -221,7 +229,8 @@ awk -v engines="$ENGINES" -v rows="$rows" -v num="$NUM" -v repeats="$REPEATS" '
       key = f[1]; metric = f[2]; label = f[3]; better = f[4]
       gsub("_", " ", label)
       if (metric != "ops" && !printed_sep) {
-        print "\nLatency and costs (lower is better; write amp = bytes written to storage / logical bytes)"
+        print "\nLatency and costs (lower is better; write amp = bytes written to storage / logical bytes;"
+        print "write amp and space measured once the DB directory stopped changing after the benchmark)"
         printed_sep = 1
       }
       line = sprintf("%-36s", label)

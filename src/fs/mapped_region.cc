@@ -9,18 +9,12 @@
 #include <cerrno>
 #include <mutex>
 
-#if defined(__SANITIZE_THREAD__)
-#define STRATA_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define STRATA_TSAN 1
-#endif
-#endif
-#ifndef STRATA_TSAN
-#define STRATA_TSAN 0
-#endif
-
 namespace strata::mapped_region {
+
+namespace internal {
+std::atomic<uint64_t> total_faults{0};
+}  // namespace internal
+
 namespace {
 
 // Enough for every SST of several DBs with generous max_open_files; beyond it, reads use pread.
@@ -36,7 +30,6 @@ struct Slot {
 
 Slot g_slots[kSlots];
 std::atomic<int> g_next_slot{0};  // where the search for a free slot starts
-std::atomic<uint64_t> g_total_faults{0};
 struct sigaction g_previous;  // written once, before the handler is installed
 uintptr_t g_page_size = 4096;
 bool g_installed = false;
@@ -91,7 +84,7 @@ void OnSigbus(int sig, siginfo_t* info, void* context) {
       // Count first: a thread that reads the zero page (this one, or another touching the same
       // page after the replacement) must find the count raised when it checks afterwards.
       slot.faults.fetch_add(1, std::memory_order_seq_cst);
-      g_total_faults.fetch_add(1, std::memory_order_relaxed);
+      internal::total_faults.fetch_add(1, std::memory_order_seq_cst);
       if (MapZeroPage(addr & ~(g_page_size - 1))) {
         errno = saved_errno;
         return;
@@ -145,17 +138,8 @@ void Unregister(int slot) {
 }
 
 uint32_t Faulted(int slot) {
-  // Orders this thread's earlier loads from the mapping before the load of the count. GCC's
-  // ThreadSanitizer rejects thread fences; its builds (x86, where loads keep their order in
-  // hardware) need only keep the compiler from moving the loads.
-#if STRATA_TSAN
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#else
-  std::atomic_thread_fence(std::memory_order_acquire);
-#endif
+  internal::LoadFence();
   return g_slots[slot].faults.load(std::memory_order_relaxed);
 }
-
-uint64_t TotalFaults() { return g_total_faults.load(std::memory_order_relaxed); }
 
 }  // namespace strata::mapped_region

@@ -358,7 +358,8 @@ class PosixMappedLogFile final : public WritableFile {
   uint64_t Size() const override { return size_; }
 
  private:
-  static constexpr size_t kChunk = size_t{4} << 20;
+  // Small enough that the reserve past the data (counted in the file size) stays negligible.
+  static constexpr size_t kChunk = size_t{256} << 10;
 
   Status CheckUsable(std::string_view op) const {
     if (!error_.ok()) return error_;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "fs/mapped_region.h"
 #include "iter/two_level_iterator.h"
 #include "sst/block.h"
 #include "sst/filter.h"
@@ -211,12 +212,13 @@ namespace {
 // by the move itself), then checks the mapping: a page that failed to load reads as zeros, so
 // the iteration ends with the mapping's IOError instead of handing zeros to the caller. status()
 // checks again, so a page that fails after the last move (e.g. while a compaction copies the
-// value) still fails the whole scan.
+// value) still fails the whole scan. The check per move is one load of the process-wide fault
+// count; the file's own count is consulted only when that has changed.
 class MappedTableIterator final : public InternalIterator {
  public:
   MappedTableIterator(std::unique_ptr<InternalIterator> iter, std::shared_ptr<const Table> table,
-                      const RandomAccessFile* file)
-      : iter_(std::move(iter)), table_(std::move(table)), file_(file) {}
+                      const RandomAccessFile* file, uint64_t faults_seen)
+      : iter_(std::move(iter)), table_(std::move(table)), file_(file), faults_seen_(faults_seen) {}
 
   bool Valid() const override { return status_.ok() && iter_->Valid(); }
   void SeekToFirst() override {
@@ -257,18 +259,24 @@ class MappedTableIterator final : public InternalIterator {
         (void)p[v.size() - 1];
       }
     }
+    const uint64_t faults = mapped_region::TotalFaults();
+    if (faults == faults_seen_) return;
+    faults_seen_ = faults;
     if (Status s = file_->MappingStatus(); !s.ok() && status_.ok()) status_ = std::move(s);
   }
 
   std::unique_ptr<InternalIterator> iter_;
   std::shared_ptr<const Table> table_;  // keeps the mapping alive
   const RandomAccessFile* file_;
+  uint64_t faults_seen_;  // the process-wide fault count when the file was last checked
   Status status_;
 };
 
 }  // namespace
 
 std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options) const {
+  // Read before any block: a fault after this is seen by the iterator's first check.
+  const uint64_t faults_seen = mapped_region::TotalFaults();
   // The block function holds the table: iterators may outlive every other handle on it.
   auto iter = NewTwoLevelIterator(
       NewBlockIterator(rep_->index_block, rep_->cmp()),
@@ -276,8 +284,10 @@ std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options)
         return self->rep_->NewDataBlockIterator(options, index_value);
       });
   if (!rep_->mapped) return iter;
+  // A fault before this iterator existed has failed the file already: check it at once.
+  if (Status s = rep_->MappingStatus(); !s.ok()) return NewEmptyIterator(std::move(s));
   return std::make_unique<MappedTableIterator>(std::move(iter), shared_from_this(),
-                                               rep_->file.get());
+                                               rep_->file.get(), faults_seen);
 }
 
 Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* state,

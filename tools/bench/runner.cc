@@ -317,7 +317,8 @@ struct Runner::Impl {
   void ReportCost(Cost cost, const CostSnapshot& before, int64_t logical_bytes) const;
   void ReportWriter(const char* name, const Totals& writer) const;
   void ReportEngineCounters(const CostSnapshot& before, const CostSnapshot& after) const;
-  void ReportSettledSpace(DirectoryUsage last) const;
+  void ReportSettled(const CostSnapshot& before, DirectoryUsage last,
+                     int64_t logical_bytes) const;
 
   enum class KeyOrder { kSequential, kRandom };
   void DoWrite(ThreadContext& t, SharedState& shared, OpLimit& limit, KeyOrder order, bool sync,
@@ -727,14 +728,18 @@ void Runner::Impl::ReportCost(Cost cost, const CostSnapshot& before, int64_t log
   const DirectoryUsage usage = MeasureDirectory(config.db_path);
   PrintCostLine("space (DB directory)", Format("%.1f MB in %" PRIu64 " files",
                                                MiB(static_cast<double>(usage.bytes)), usage.files));
-  if (config.settle_seconds > 0 && cost == Cost::kWrites) ReportSettledSpace(usage);
+  if (config.settle_seconds > 0 && cost == Cost::kWrites) {
+    ReportSettled(before, usage, logical_bytes);
+  }
   ReportEngineCounters(before, after);
 }
 
 // Polls the DB directory until it has not changed (bytes and file count) for a second: the
 // engine's background flushes and compactions are done, whatever the engine. Gives up after
-// config.settle_seconds.
-void Runner::Impl::ReportSettledSpace(DirectoryUsage last) const {
+// config.settle_seconds. Then reports the space, and the write amplification counting the
+// background work the benchmark left behind.
+void Runner::Impl::ReportSettled(const CostSnapshot& before, DirectoryUsage last,
+                                 int64_t logical_bytes) const {
   using Clock = std::chrono::steady_clock;
   constexpr auto kPoll = std::chrono::milliseconds(100);
   constexpr int kStablePolls = 10;
@@ -752,6 +757,19 @@ void Runner::Impl::ReportSettledSpace(DirectoryUsage last) const {
                 Format("%.1f MB in %" PRIu64 " files (%s after %.1f s)",
                        MiB(static_cast<double>(last.bytes)), last.files,
                        stable >= kStablePolls ? "unchanged for 1 s" : "still changing", waited));
+  const ProcessIo io = ReadProcessIo();
+  if (io.available && before.io.available && logical_bytes > 0) {
+    double written = static_cast<double>(io.write_bytes - before.io.write_bytes);
+    const char* source = "write_bytes";
+    if (written == 0) {
+      source = "wchar";
+      written = static_cast<double>(io.wchar - before.io.wchar);
+    }
+    const auto logical = static_cast<double>(logical_bytes);
+    PrintCostLine("write amp (settled)",
+                  Format("%.2f = %.1f MB written [%s] / %.1f MB logical", written / logical,
+                         MiB(written), source, MiB(logical)));
+  }
 }
 
 void Runner::Impl::ReportEngineCounters(const CostSnapshot& before,
