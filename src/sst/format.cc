@@ -73,10 +73,8 @@ Status Footer::DecodeFrom(std::string_view input, uint64_t footer_offset) {
   return Status::OK();
 }
 
-namespace {
-
-Status ReadBlockFrom(const BlockSource& source, const BlockHandle& handle, bool verify_checksum,
-                     BlockContents* result) {
+Status ReadBlock(const BlockSource& source, const BlockHandle& handle, bool verify_checksum,
+                 BlockContents* result) {
   const uint64_t offset = handle.offset();
   const uint64_t size = handle.size();
   const uint64_t end = source.blocks_end;
@@ -126,21 +124,6 @@ Status ReadBlockFrom(const BlockSource& source, const BlockHandle& handle, bool 
     return s.WithContext(std::string(source.file_name) + ": block " + Where(offset, size));
   }
   return Status::OK();
-}
-
-}  // namespace
-
-Status ReadBlock(const BlockSource& source, const BlockHandle& handle, bool verify_checksum,
-                 BlockContents* result) {
-  Status s = ReadBlockFrom(source, handle, verify_checksum, result);
-  if (!source.file->IsMemoryMapped()) return s;
-  // The checksum and the decompression read the mapping: a page that failed meanwhile read as
-  // zeros, which may even have failed the checksum. The mapping's error is the one to report.
-  if (Status m = source.file->MappingStatus(); !m.ok()) {
-    *result = BlockContents();
-    return m.WithContext("reading block " + Where(handle.offset(), handle.size()));
-  }
-  return s;
 }
 
 }  // namespace strata

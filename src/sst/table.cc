@@ -60,9 +60,17 @@ struct Table::Rep {
                       std::shared_ptr<const Block>* block) const;
   Status Get(const ReadOptions& options, const LookupKey& key, GetState* state,
              std::string* value) const;
+  Status VerifyChecksums() const;
   // Ok, or the IOError of a page of the mapping that could not be read: then whatever was read
   // from the mapping may be zeros and must not reach a caller.
   Status MappingStatus() const { return mapped ? file->MappingStatus() : Status::OK(); }
+  // s, unless the mapping failed while s was computed: zeros may have made s anything (even a
+  // checksum mismatch), so the mapping's error is the one to report. Every public entry point
+  // that reads the file ends here.
+  Status AfterMappedReads(Status s) const {
+    if (Status m = MappingStatus(); !m.ok()) return m;
+    return s;
+  }
   // An iterator over the data block named by an index entry's value (or carrying the error).
   std::unique_ptr<InternalIterator> NewDataBlockIterator(const ReadOptions& ro,
                                                          std::string_view index_value) const;
@@ -151,7 +159,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   if (s.ok()) s = rep->ReadVerifiedBlock(rep->footer.index_handle, &rep->index_block);
   if (s.ok()) s = rep->ReadFilterAndProperties();
   if (s.ok()) s = rep->FindDataEnd();
-  if (Status m = rep->MappingStatus(); !m.ok()) s = std::move(m);
+  s = rep->AfterMappedReads(std::move(s));
   if (!s.ok()) return s;
   if (rep->options.block_cache != nullptr) rep->cache_id = rep->options.block_cache->NewId();
   *table = std::shared_ptr<Table>(new Table(std::move(rep)));
@@ -216,9 +224,10 @@ namespace {
 // count; the file's own count is consulted only when that has changed.
 class MappedTableIterator final : public InternalIterator {
  public:
-  MappedTableIterator(std::unique_ptr<InternalIterator> iter, std::shared_ptr<const Table> table,
-                      const RandomAccessFile* file, uint64_t faults_seen)
-      : iter_(std::move(iter)), table_(std::move(table)), file_(file), faults_seen_(faults_seen) {}
+  // file belongs to the table, which iter's block function holds.
+  MappedTableIterator(std::unique_ptr<InternalIterator> iter, const RandomAccessFile* file,
+                      uint64_t faults_seen)
+      : iter_(std::move(iter)), file_(file), faults_seen_(faults_seen) {}
 
   bool Valid() const override { return status_.ok() && iter_->Valid(); }
   void SeekToFirst() override {
@@ -266,7 +275,6 @@ class MappedTableIterator final : public InternalIterator {
   }
 
   std::unique_ptr<InternalIterator> iter_;
-  std::shared_ptr<const Table> table_;  // keeps the mapping alive
   const RandomAccessFile* file_;
   uint64_t faults_seen_;  // the process-wide fault count when the file was last checked
   Status status_;
@@ -275,8 +283,6 @@ class MappedTableIterator final : public InternalIterator {
 }  // namespace
 
 std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options) const {
-  // Read before any block: a fault after this is seen by the iterator's first check.
-  const uint64_t faults_seen = mapped_region::TotalFaults();
   // The block function holds the table: iterators may outlive every other handle on it.
   auto iter = NewTwoLevelIterator(
       NewBlockIterator(rep_->index_block, rep_->cmp()),
@@ -284,19 +290,19 @@ std::unique_ptr<InternalIterator> Table::NewIterator(const ReadOptions& options)
         return self->rep_->NewDataBlockIterator(options, index_value);
       });
   if (!rep_->mapped) return iter;
-  // A fault before this iterator existed has failed the file already: check it at once.
+  // Nothing has been read yet. A fault counted before faults_seen has failed the file already
+  // and is caught here; one counted after it is caught by the iterator's first check.
+  const uint64_t faults_seen = mapped_region::TotalFaults();
   if (Status s = rep_->MappingStatus(); !s.ok()) return NewEmptyIterator(std::move(s));
-  return std::make_unique<MappedTableIterator>(std::move(iter), shared_from_this(),
-                                               rep_->file.get(), faults_seen);
+  return std::make_unique<MappedTableIterator>(std::move(iter), rep_->file.get(), faults_seen);
 }
 
 Status Table::Get(const ReadOptions& options, const LookupKey& key, GetState* state,
                   std::string* value) const {
-  Status s = rep_->Get(options, key, state, value);
-  if (Status m = rep_->MappingStatus(); !m.ok()) {
+  Status s = rep_->AfterMappedReads(rep_->Get(options, key, state, value));
+  if (!s.ok()) {
     *state = GetState::kNotPresent;
     value->clear();
-    return m;
   }
   return s;
 }
@@ -348,8 +354,10 @@ uint64_t Table::ApproximateOffsetOf(std::string_view internal_key) const {
   return rep_->data_end;
 }
 
-Status Table::VerifyChecksums() const {
-  const Rep& rep = *rep_;
+Status Table::VerifyChecksums() const { return rep_->AfterMappedReads(rep_->VerifyChecksums()); }
+
+Status Table::Rep::VerifyChecksums() const {
+  const Rep& rep = *this;
   Footer footer;
   char scratch[Footer::kEncodedLength];
   std::string_view got;
@@ -365,7 +373,6 @@ Status Table::VerifyChecksums() const {
   std::shared_ptr<const Block> block;
   s = rep.ReadVerifiedBlock(rep.footer.metaindex_handle, &block);
   if (s.ok()) s = rep.ReadVerifiedBlock(rep.footer.index_handle, &block);
-  if (Status m = rep.MappingStatus(); !m.ok()) return m;
   if (s.ok() && rep.has_filter) {
     BlockContents contents;
     s = ReadBlock(rep.source, rep.filter_handle, /*verify_checksum=*/true, &contents);
@@ -386,7 +393,6 @@ Status Table::VerifyChecksums() const {
     }
     if (!it.status().ok()) return it.status();
   }
-  if (Status m = rep.MappingStatus(); !m.ok()) return m;
   return index_iter.status();
 }
 

@@ -272,6 +272,27 @@ void PrintCostLine(const std::string& label, const std::string& text) {
   std::printf("  %-26s: %s\n", label.c_str(), text.c_str());
 }
 
+// Bytes the process wrote between two readings of /proc/self/io, and the counter that said so:
+// write_bytes, or wchar where the file system accounts nothing in write_bytes (tmpfs, some
+// container file systems).
+struct Written {
+  double bytes;
+  const char* source;
+};
+
+Written WrittenBetween(const ProcessIo& before, const ProcessIo& after) {
+  const auto bytes = static_cast<double>(after.write_bytes - before.write_bytes);
+  if (bytes != 0) return {bytes, "write_bytes"};
+  return {static_cast<double>(after.wchar - before.wchar), "wchar"};
+}
+
+// "2.09 = 231.7 MB written [write_bytes] / 110.6 MB logical"
+std::string WriteAmpText(const Written& written, int64_t logical_bytes) {
+  const auto logical = static_cast<double>(logical_bytes);
+  return Format("%.2f = %.1f MB written [%s] / %.1f MB logical", written.bytes / logical,
+                MiB(written.bytes), written.source, MiB(logical));
+}
+
 std::string ReadCpuDescription() {
   std::ifstream in("/proc/cpuinfo");
   std::string line, model, cache;
@@ -702,21 +723,14 @@ void Runner::Impl::ReportCost(Cost cost, const CostSnapshot& before, int64_t log
   if (cost == Cost::kNone) return;
   const CostSnapshot after = TakeCostSnapshot();
   if (after.io.available) {
-    const char* source = "write_bytes";
-    double written = static_cast<double>(after.io.write_bytes - before.io.write_bytes);
-    if (written == 0) {  // tmpfs and some container file systems account nothing here
-      source = "wchar";
-      written = static_cast<double>(after.io.wchar - before.io.wchar);
-    }
+    const Written written = WrittenBetween(before.io, after.io);
     const auto cancelled =
         static_cast<double>(after.io.cancelled_write_bytes - before.io.cancelled_write_bytes);
     if (cost == Cost::kWrites && logical_bytes > 0) {
-      const auto logical = static_cast<double>(logical_bytes);
-      PrintCostLine("write amp (process I/O)",
-                    Format("%.2f = %.1f MB written [%s] / %.1f MB logical", written / logical,
-                           MiB(written), source, MiB(logical)));
+      PrintCostLine("write amp (process I/O)", WriteAmpText(written, logical_bytes));
     } else {
-      PrintCostLine("written (process I/O)", Format("%.1f MB [%s]", MiB(written), source));
+      PrintCostLine("written (process I/O)",
+                    Format("%.1f MB [%s]", MiB(written.bytes), written.source));
     }
     if (cancelled > 0) {
       PrintCostLine("cancelled writes",
@@ -759,16 +773,7 @@ void Runner::Impl::ReportSettled(const CostSnapshot& before, DirectoryUsage last
                        stable >= kStablePolls ? "unchanged for 1 s" : "still changing", waited));
   const ProcessIo io = ReadProcessIo();
   if (io.available && before.io.available && logical_bytes > 0) {
-    double written = static_cast<double>(io.write_bytes - before.io.write_bytes);
-    const char* source = "write_bytes";
-    if (written == 0) {
-      source = "wchar";
-      written = static_cast<double>(io.wchar - before.io.wchar);
-    }
-    const auto logical = static_cast<double>(logical_bytes);
-    PrintCostLine("write amp (settled)",
-                  Format("%.2f = %.1f MB written [%s] / %.1f MB logical", written / logical,
-                         MiB(written), source, MiB(logical)));
+    PrintCostLine("write amp (settled)", WriteAmpText(WrittenBetween(before.io, io), logical_bytes));
   }
 }
 
